@@ -1,0 +1,1 @@
+"""Core building blocks: units and plain constants."""

@@ -1,0 +1,180 @@
+"""Explorers: ipywidgets built from a Calculation's Params.
+
+``explore(RetrainingInterval, params=[...], render=..., plot=...)`` returns an :class:`Explorer`
+(a ``VBox``) with one row per parameter — a slider (logarithmic for ``log=True`` Params) and a
+text box that shows the exact value and accepts a typed one — followed by a live text area, a
+message area and, optionally, a plot.  Every change rebuilds the Calculation with the new inputs:
+
+* a typed value the Param rejects, or a broken hard invariant (``check``), is shown as a readable
+  message in the explorer, and the numbers stay at the last valid inputs (never a traceback);
+* soft invariants (``calc.expect``) appear as warnings beside the numbers.
+
+Explorers are testable without a browser: ``ex.sliders['drift_rate'].value = 0.08`` (or
+``ex.set(drift_rate=0.08)``) updates ``ex.text.value`` synchronously.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import ipywidgets as W
+
+from .calc import Calculation, ParamError
+from .fmt import GuardError
+
+__all__ = ["explore", "Explorer", "md_to_html"]
+
+_MD = None
+
+
+def md_to_html(text: str) -> str:
+    """Markdown (CommonMark + tables) to HTML for the explorer's text area. ``$…$`` is left for MathJax."""
+    global _MD
+    if _MD is None:
+        from markdown_it import MarkdownIt
+
+        _MD = MarkdownIt("commonmark").enable("table")
+    return _MD.render(text)
+
+
+def _value_text(v) -> str:
+    if isinstance(v, int):
+        return f"{v:,}"
+    return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+
+
+class Explorer(W.VBox):
+    """An interactive view of one Calculation. See the module docstring."""
+
+    def __init__(self, calc_cls, params=None, render=None, plot=None, base=None, title=None,
+                 figsize=(6.4, 3.4)):
+        if isinstance(calc_cls, Calculation):
+            base = {**calc_cls.inputs(), **(base or {})}
+            calc_cls = type(calc_cls)
+        self.calc_cls = calc_cls
+        self.base = dict(base or {})
+        declared = calc_cls.params()
+        names = list(params) if params is not None else [
+            n for n, p in declared.items() if p.choices is None and p.lo is not None and p.hi is not None]
+        missing = [n for n in names if n not in declared]
+        if missing:
+            raise ParamError(f"{calc_cls.__name__} has no parameter {', '.join(missing)}; "
+                             f"its parameters are: {', '.join(declared)}.")
+        self._render = render or (lambda c: "\n".join(f"- {k} = {v}" for k, v in vars(c).items()
+                                                      if k.endswith("_str")))
+        self._plot = plot
+        self._figsize = figsize
+        self._syncing = False
+        self.calc = None          # last valid Calculation
+        self.error = None         # message of the last rejected input, if any
+        self.sliders, self.entries, rows = {}, {}, []
+        for n in names:
+            p = declared[n]
+            start = self.base.get(n, p.default)
+            slider = self._slider(p, start)
+            entry = W.Text(value=_value_text(start), continuous_update=False,
+                           layout=W.Layout(width="110px"), description_tooltip=p.allowed())
+            slider.observe(self._on_slider, names="value")
+            entry.observe(self._on_entry, names="value")
+            slider._mlsysim_name = entry._mlsysim_name = n
+            self.sliders[n], self.entries[n] = slider, entry
+            rows.append(W.HBox([slider, entry]))
+        self.text = W.HTMLMath(layout=W.Layout(margin="6px 0 0 0"))
+        self.message = W.HTML()
+        self.out = W.Output() if plot else None
+        header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+        children = header + rows + [self.message, self.text] + ([self.out] if self.out else [])
+        super().__init__(children=children, layout=W.Layout(border="1px solid #d9dde3",
+                                                            padding="8px", margin="8px 0"))
+        self.add_class("mlsysim-explorer")
+        self.update()
+
+    @staticmethod
+    def _slider(p, start):
+        common = dict(description=p.describe(), continuous_update=False, readout=False,
+                      style={"description_width": "220px"}, layout=W.Layout(width="520px"))
+        if p.log:
+            return W.FloatLogSlider(value=start, base=10, min=math.log10(p.lo), max=math.log10(p.hi),
+                                    step=p.step or (math.log10(p.hi) - math.log10(p.lo)) / 200, **common)
+        if p.integer:
+            return W.IntSlider(value=start, min=p.lo, max=p.hi, step=p.step or 1, **common)
+        return W.FloatSlider(value=start, min=p.lo, max=p.hi, step=p.step or (p.hi - p.lo) / 200, **common)
+
+    # -- events --------------------------------------------------------------------------------
+    def _on_slider(self, change):
+        if self._syncing:
+            return
+        name = change["owner"]._mlsysim_name
+        self._syncing = True
+        self.entries[name].value = _value_text(change["new"])
+        self._syncing = False
+        self.update()
+
+    def _on_entry(self, change):
+        if self._syncing:
+            return
+        name = change["owner"]._mlsysim_name
+        p = self.calc_cls.params()[name]
+        try:
+            value = p.validate(change["new"])
+        except ParamError as exc:
+            self._show_error(f"{p.label}: {exc}")
+            return
+        self._syncing = True
+        self.sliders[name].value = value
+        self._syncing = False
+        self.update(**{name: value})
+
+    # -- state -----------------------------------------------------------------------------------
+    def values(self) -> dict:
+        return {**self.base, **{n: s.value for n, s in self.sliders.items()}}
+
+    def set(self, **values):
+        """Set inputs as a reader would type them (invalid values produce a message)."""
+        for name, v in values.items():
+            if name not in self.entries:
+                self._show_error(f"This explorer has no input {name!r}; it has: {', '.join(self.entries)}.")
+                return
+            self.entries[name].value = str(v)
+
+    def update(self, **exact):
+        values = {**self.values(), **exact}
+        try:
+            calc = self.calc_cls(**values)
+        except (ParamError, GuardError) as exc:
+            self._show_error(str(exc))
+            return
+        self.calc, self.error = calc, None
+        self.text.value = md_to_html(self._render(calc))
+        self.message.value = "".join(
+            f'<div class="mlsysim-warning" style="background:#fff4e5;border-left:4px solid #e67e22;'
+            f'padding:4px 8px;margin:2px 0">⚠ {html.escape(w)}</div>' for w in calc.warnings)
+        if self.out is not None:
+            self._draw(calc)
+
+    def _show_error(self, message: str):
+        self.error = message
+        self.message.value = (
+            '<div class="mlsysim-error" style="background:#fdecea;border-left:4px solid #c0392b;'
+            f'padding:4px 8px;margin:2px 0">✖ {html.escape(message)}'
+            '<br><small>The numbers below still show the last valid inputs.</small></div>')
+
+    def _draw(self, calc):
+        from IPython.display import display
+
+        from . import viz
+
+        fig, ax, _, plt = viz.setup_plot(figsize=self._figsize)
+        try:
+            self._plot(calc, ax)
+            with self.out:
+                self.out.clear_output(wait=True)
+                display(fig)
+        finally:
+            plt.close(fig)
+
+
+def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None, figsize=(6.4, 3.4)):
+    """Build an :class:`Explorer` for ``calc_cls`` (a Calculation class or instance)."""
+    return Explorer(calc_cls, params=params, render=render, plot=plot, base=base, title=title,
+                    figsize=figsize)
