@@ -81,7 +81,7 @@ class Explorer(W.VBox):
             rows.append(W.HBox([slider, entry]))
         self.text = W.HTMLMath(layout=W.Layout(margin="6px 0 0 0"))
         self.message = W.HTML()
-        self.out = W.Output() if plot else None
+        self.out = W.Image(format="png", layout=W.Layout(max_width="100%")) if plot else None
         header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
         children = header + rows + [self.message, self.text] + ([self.out] if self.out else [])
         super().__init__(children=children, layout=W.Layout(border="1px solid #d9dde3",
@@ -160,18 +160,23 @@ class Explorer(W.VBox):
             '<br><small>The numbers below still show the last valid inputs.</small></div>')
 
     def _draw(self, calc):
-        from IPython.display import display
+        # The plot is a PNG in an Image widget: no output capture (which only a browser front-end
+        # routes correctly), deterministic, and embedded in the saved widget state for the website.
+        import io
 
         from . import viz
 
         fig, ax, _, plt = viz.setup_plot(figsize=self._figsize)
         try:
             self._plot(calc, ax)
-            with self.out:
-                self.out.clear_output(wait=True)
-                display(fig)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+            self.out.value = buf.getvalue()
         finally:
             plt.close(fig)
+
+    def __repr__(self):
+        return f"Explorer({self.calc_cls.__name__}: {', '.join(self.sliders)})"
 
 
 def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None, figsize=(6.4, 3.4)):
