@@ -106,7 +106,9 @@ class Param:
                 value = float(value.replace(",", "").replace("_", ""))
             except ValueError:
                 raise ParamError(f"{where} = {value!r} is not a number; it must be {self.allowed()}.") from None
-        if isinstance(value, bool) or not isinstance(value, Real):
+        if isinstance(value, bool):
+            raise ParamError(f"{where} = {value!r} is not a number; it must be {self.allowed()}.")
+        if not isinstance(value, Real):
             try:
                 value = float(value)                             # numpy scalars
             except (TypeError, ValueError):

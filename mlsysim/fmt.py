@@ -83,8 +83,8 @@ def fmt_sig(value, digits: int = 2, commas: bool = True) -> str:
     x = _number(value)
     if x == 0 or not math.isfinite(x):
         return fmt(x, 0, commas)
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
-    return fmt(round(x, decimals), decimals, commas)
+    decimals = digits - 1 - math.floor(math.log10(abs(x)))
+    return fmt(round(x, decimals), max(0, decimals), commas)
 
 
 def fmt_usd(value, precision: int = 0, commas: bool = True) -> str:

@@ -73,7 +73,7 @@ class Explorer(W.VBox):
             start = self.base.get(n, p.default)
             slider = self._slider(p, start)
             entry = W.Text(value=_value_text(start), continuous_update=False,
-                           layout=W.Layout(width="110px"), description_tooltip=p.allowed())
+                           layout=W.Layout(width="110px"), tooltip=p.allowed())
             slider.observe(self._on_slider, names="value")
             entry.observe(self._on_entry, names="value")
             slider._mlsysim_name = entry._mlsysim_name = n

@@ -1,0 +1,241 @@
+"""Training–serving skew: a feature-skew validator and the arithmetic of shifted populations.
+
+The validator compares each feature's training sample with its serving sample using the
+two-sample Kolmogorov–Smirnov test (:func:`scipy.stats.ks_2samp`)::
+
+    D = sup_t | F_train(t) − F_serve(t) |        largest gap between the two empirical CDFs, in [0, 1]
+
+A feature is *skewed* when every enabled criterion holds:
+
+* ``threshold`` (effect size): ``D > threshold``  — how different the distributions are;
+* ``alpha`` (significance):    ``p < alpha``      — how sure we are the difference is not sampling noise.
+
+With large samples the p-value of a negligible difference is tiny, so a p-value alone blocks
+deployments for nothing; with small samples ``D`` wanders above a threshold by chance, which is
+what ``alpha`` guards against.  :func:`skew_report` returns one :class:`FeatureSkew` per feature
+and never raises on skew; :func:`validate_no_skew` raises :class:`SkewError` naming the feature,
+the statistic, the p-value and the threshold (a CI/CD deployment gate).
+
+Population arithmetic used by the session-length case study (means in minutes, shares in [0, 1])::
+
+    mixture mean        m = s·m_b + (1 − s)·m_a                          share s of population b
+    share for a mean    s = (m_a − m) / (m_a − m_b)                      inverse of the line above
+    lognormal location  μ = ln(mean) − σ²/2                              so that E[X] = mean
+    mixed accuracy      A = Σ_k w_k · A_k                                segment weights w_k sum to 1
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlsysim.fmt import Text
+
+__all__ = [
+    "SkewError", "FeatureSkew", "ks_test", "skew_report", "validate_no_skew", "format_pvalue",
+    "mixture_mean", "mixture_share", "lognormal_mu", "lognormal_sample", "segment_mix_accuracy",
+]
+
+
+class SkewError(Exception):
+    """A deployment gate found training–serving skew.
+
+    ``feature``, ``statistic``, ``pvalue`` and ``threshold`` describe the worst skewed feature;
+    ``skewed`` lists every skewed :class:`FeatureSkew` (worst first).
+    """
+
+    def __init__(self, skewed: list["FeatureSkew"]):
+        if not skewed:
+            raise ValueError("SkewError needs at least one skewed feature")
+        self.skewed = list(skewed)
+        worst = self.skewed[0]
+        self.feature, self.statistic = worst.feature, worst.statistic
+        self.pvalue, self.threshold, self.alpha = worst.pvalue, worst.threshold, worst.alpha
+        others = [f.feature for f in self.skewed[1:]]
+        more = f" {len(others)} more skewed feature(s): {', '.join(others)}." if others else ""
+        super().__init__(f"Training–serving skew in feature '{worst.feature}': {worst.reason()}.{more}")
+
+
+@dataclass(frozen=True)
+class FeatureSkew:
+    """Result of comparing one feature's training and serving samples."""
+
+    feature: str
+    statistic: float            # KS D
+    pvalue: float
+    threshold: float | None     # on D; None = not used
+    alpha: float | None         # on the p-value; None = not used
+    n_train: int
+    n_serve: int
+    mean_train: float
+    mean_serve: float
+    missing_train: float        # share of NaN values dropped before the test
+    missing_serve: float
+
+    @property
+    def skewed(self) -> bool:
+        big = self.threshold is None or self.statistic > self.threshold
+        sure = self.alpha is None or self.pvalue < self.alpha
+        return big and sure
+
+    def reason(self) -> str:
+        """Why the feature passed or failed, in words with the numbers."""
+        parts = []
+        if self.threshold is not None:
+            rel = ">" if self.statistic > self.threshold else "≤"
+            parts.append(f"KS statistic D = {self.statistic:.3f} {rel} threshold {self.threshold:.3f}")
+        else:
+            parts.append(f"KS statistic D = {self.statistic:.3f}")
+        pv = format_pvalue(self.pvalue)
+        pv = pv if pv.startswith("<") else f"= {pv}"
+        if self.alpha is not None:
+            rel = "<" if self.pvalue < self.alpha else "≥"
+            parts.append(f"p-value {pv} {rel} α = {self.alpha:g}")
+        else:
+            parts.append(f"p-value {pv}")
+        return ", ".join(parts)
+
+
+def format_pvalue(p: float) -> Text:
+    """A p-value for prose: ``0.034``, ``2.1e-07``, or ``< 1e-300`` when it underflows."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"a p-value lies in [0, 1], got {p!r}")
+    if p < 1e-300:
+        return Text("< 1e-300")
+    if p >= 0.001:
+        return Text(f"{p:.3g}")
+    return Text(f"{p:.2g}")
+
+
+def _clean(x, what: str) -> tuple[np.ndarray, float]:
+    arr = np.asarray(x, dtype=float).ravel()
+    if arr.size == 0:
+        raise ValueError(f"{what} is empty")
+    nan = np.isnan(arr)
+    if np.any(np.isinf(arr)):
+        raise ValueError(f"{what} contains infinite values")
+    kept = arr[~nan]
+    if kept.size == 0:
+        raise ValueError(f"{what} has no non-missing values")
+    return kept, float(nan.mean())
+
+
+def ks_test(train, serve) -> tuple[float, float]:
+    """Two-sample KS test on raw samples: ``(D, p_value)`` from :func:`scipy.stats.ks_2samp`."""
+    from scipy.stats import ks_2samp
+
+    a, _ = _clean(train, "training sample")
+    b, _ = _clean(serve, "serving sample")
+    res = ks_2samp(a, b)
+    return float(res.statistic), float(res.pvalue)
+
+
+def _columns(table) -> list[str]:
+    if isinstance(table, Mapping):
+        return list(table.keys())
+    if hasattr(table, "columns"):                      # pandas-like
+        return [str(c) for c in table.columns]
+    raise TypeError("features must be a mapping of name → values (or a DataFrame)")
+
+
+def _check_criteria(threshold, alpha):
+    if threshold is None and alpha is None:
+        raise ValueError("give a KS threshold, a significance level alpha, or both")
+    if threshold is not None and not 0 <= threshold < 1:
+        raise ValueError(f"the KS threshold must be in [0, 1), got {threshold!r}")
+    if alpha is not None and not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+
+
+def skew_report(training, serving, threshold: float | None = 0.1, alpha: float | None = None,
+                features=None) -> list[FeatureSkew]:
+    """Compare every feature of ``training`` with ``serving`` (mappings name → 1-D values).
+
+    Missing values (NaN) are dropped before the test and their shares reported, so a feature
+    whose serving pipeline fills gaps differently still shows up — through the filled values.
+    Raises ``KeyError`` (naming the feature) when a feature is absent from ``serving``; never
+    raises because of skew.  Results are in the order of ``features`` (default: training's columns).
+    """
+    _check_criteria(threshold, alpha)
+    names = list(features) if features is not None else _columns(training)
+    serve_cols = set(_columns(serving))
+    out = []
+    for name in names:
+        if name not in serve_cols:
+            raise KeyError(f"feature '{name}' is in the training data but missing from the serving data")
+        a, miss_a = _clean(training[name], f"training feature '{name}'")
+        b, miss_b = _clean(serving[name], f"serving feature '{name}'")
+        d, p = ks_test(a, b)
+        out.append(FeatureSkew(name, d, p, threshold, alpha, int(a.size), int(b.size),
+                               float(a.mean()), float(b.mean()), miss_a, miss_b))
+    return out
+
+
+def validate_no_skew(training, serving, threshold: float | None = 0.1, alpha: float | None = None,
+                     features=None) -> list[FeatureSkew]:
+    """Deployment gate: raise :class:`SkewError` if any feature is skewed, else return the report.
+
+    The error names the worst feature (largest D), its KS statistic, p-value and the threshold,
+    and lists the other skewed features.
+    """
+    report = skew_report(training, serving, threshold, alpha, features)
+    bad = sorted((r for r in report if r.skewed), key=lambda r: -r.statistic)
+    if bad:
+        raise SkewError(bad)
+    return report
+
+
+# ── population arithmetic ─────────────────────────────────────────────────────
+def mixture_mean(share_b: float, mean_a: float, mean_b: float) -> float:
+    """Mean of a population that is a share ``share_b`` of group b and the rest group a."""
+    if not 0 <= share_b <= 1:
+        raise ValueError(f"share must be in [0, 1], got {share_b!r}")
+    return share_b * mean_b + (1 - share_b) * mean_a
+
+
+def mixture_share(target_mean: float, mean_a: float, mean_b: float) -> float:
+    """Share of group b needed for the mixture to have ``target_mean`` (inverse of :func:`mixture_mean`).
+
+    Raises ``ValueError`` when no share in [0, 1] gives that mean — e.g. adding *shorter* sessions
+    can never make the average *longer*.
+    """
+    if mean_a == mean_b:
+        raise ValueError("the two groups have the same mean, so no share changes the mixture's mean")
+    s = (mean_a - target_mean) / (mean_a - mean_b)
+    if not -1e-12 <= s <= 1 + 1e-12:
+        lo, hi = sorted((mean_a, mean_b))
+        raise ValueError(f"a mixture of groups with means {mean_a:g} and {mean_b:g} has a mean between "
+                         f"{lo:g} and {hi:g}; {target_mean:g} is impossible")
+    return min(max(s, 0.0), 1.0)
+
+
+def lognormal_mu(mean: float, sigma: float) -> float:
+    """Location μ of a lognormal with the given mean and shape σ: μ = ln(mean) − σ²/2."""
+    if mean <= 0 or sigma < 0:
+        raise ValueError("a lognormal needs a positive mean and a non-negative σ")
+    return math.log(mean) - sigma**2 / 2
+
+
+def lognormal_sample(rng: np.random.Generator, n: int, mean: float, sigma: float) -> np.ndarray:
+    """``n`` lognormal draws with the given *mean* (not median) and shape σ."""
+    return rng.lognormal(lognormal_mu(mean, sigma), sigma, size=int(n))
+
+
+def segment_mix_accuracy(weights, accuracies):
+    """Accuracy of a model over a traffic mix: A = Σ_k w_k·A_k.
+
+    ``weights`` has shape (..., K) (each row sums to 1, e.g. the daily share of each sales
+    channel) and ``accuracies`` shape (K,) (the model's accuracy on each segment).
+    """
+    w = np.asarray(weights, dtype=float)
+    acc = np.asarray(accuracies, dtype=float)
+    if w.shape[-1] != acc.shape[-1]:
+        raise ValueError("one accuracy per segment is needed")
+    if np.any(w < 0) or not np.allclose(w.sum(axis=-1), 1.0):
+        raise ValueError("segment weights must be non-negative and sum to 1")
+    if np.any((acc < 0) | (acc > 1)):
+        raise ValueError("accuracies must lie in [0, 1]")
+    value = w @ acc
+    return float(value) if np.ndim(value) == 0 else value

@@ -1,0 +1,159 @@
+"""Units, formatting and the LEGO Calculation contract."""
+import math
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, strategies as st
+
+from mlsysim.calc import Calculation, Param, ParamError
+from mlsysim.fmt import (ClaimError, GuardError, Text, check, claim, fmt, fmt_duration, fmt_mult, fmt_pct,
+                         fmt_sig, fmt_usd, md_table)
+
+
+# ── constants ────────────────────────────────────────────────────────────────
+def test_import_is_lazy():
+    code = ("import sys, mlsysim, mlsysim.calc, mlsysim.fmt, mlsysim.core.constants as c; "
+            "assert c.MILLION == 10**6; "
+            "print(sorted(m for m in ('pint', 'matplotlib', 'ipywidgets', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_units_and_constants():
+    from mlsysim.core.constants import DAYS_PER_YEAR, GB, HOURS_PER_DAY, MILLION, THOUSAND, byte, ms, second
+
+    assert (8 * 25_920_000 * byte).m_as(GB) == pytest.approx(0.20736)
+    assert (1500 * ms).m_as(second) == pytest.approx(1.5)
+    assert (MILLION, THOUSAND, DAYS_PER_YEAR, HOURS_PER_DAY) == (10**6, 10**3, 365, 24)
+
+
+def test_unknown_constant_is_an_attribute_error():
+    import mlsysim.core.constants as c
+
+    with pytest.raises(AttributeError, match="NOT_A_UNIT"):
+        c.NOT_A_UNIT  # noqa: B018
+
+
+# ── formatting ───────────────────────────────────────────────────────────────
+@pytest.mark.parametrize("call, expected", [
+    (lambda: fmt(365000, precision=0, commas=True), "365,000"),
+    (lambda: fmt(365000, precision=0, commas=False), "365000"),
+    (lambda: fmt(0.456, 1), "0.5"),
+    (lambda: fmt(-0.0001, 2), "0.00"),
+    (lambda: fmt(math.inf), "∞"),
+    (lambda: fmt(float("nan")), "n/a"),
+    (lambda: fmt_usd(5000), "$5,000"),
+    (lambda: fmt_usd(-20.5, 2), "−$20.50"),
+    (lambda: fmt_pct(0.02, 0), "2%"),
+    (lambda: fmt_mult(4), "4.0×"),
+    (lambda: fmt_sig(0.012345), "0.012"),
+    (lambda: fmt_sig(123456, 3), "123,000"),
+    (lambda: fmt_duration(86400 * 1.03), "1.0 day"),
+    (lambda: fmt_duration(0.25), "250.0 ms"),
+    (lambda: fmt_duration(7200, unit="minute", precision=0), "120 minutes"),
+])
+def test_formatting(call, expected):
+    out = call()
+    assert out == expected
+    assert isinstance(out, Text) and repr(out) == expected      # inline {eval} shows no quotes
+
+
+def test_fmt_rejects_non_numbers():
+    with pytest.raises(TypeError, match="not a number"):
+        fmt("abc")
+
+
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False))
+def test_fmt_round_trips(x):
+    assert float(fmt(x, 3).replace(",", "")) == pytest.approx(round(x, 3), abs=1e-3)
+
+
+def test_check_and_claim():
+    check(True, "never shown")
+    with pytest.raises(GuardError) as err:
+        check(1 > 2, "latency budget exceeds the SLO")
+    assert str(err.value) == "latency budget exceeds the SLO"
+    with pytest.raises(ClaimError, match="no longer holds: about one day"):
+        claim(False, "about one day")
+    assert issubclass(ClaimError, GuardError)
+
+
+def test_md_table():
+    t = md_table(["a", "b"], [[1, "x|y"]], caption="Cap", label="tbl-x", align="lr")
+    assert t.splitlines()[:2] == [":::{table} Cap", ":name: tbl-x"]
+    assert "| 1 | x\\|y |" in t and "|:---|---:|" in t
+    with pytest.raises(ValueError, match="2 columns"):
+        md_table(["a", "b"], [[1]])
+
+
+# ── the Calculation contract ─────────────────────────────────────────────────
+class Budget(Calculation):
+    """Toy scenario used to test the contract."""
+    slo_ms = Param(100.0, unit="ms", lo=1, hi=1000, label="SLO")
+    inference_ms = Param(60.0, unit="ms", lo=0, hi=1000, label="Inference")
+    network_ms = Param(20.0, unit="ms", lo=0, hi=1000, label="Network")
+    replicas = Param(3, lo=1, hi=64, integer=True, label="Replicas")
+
+    def execute(self):
+        self.total_ms = self.inference_ms + self.network_ms
+
+    def guard(self):
+        check(self.total_ms >= 0, "total latency cannot be negative")
+        self.expect(self.total_ms <= self.slo_ms,
+                    f"latency budget exceeds the {fmt(self.slo_ms, 0)} ms SLO by {fmt(self.total_ms - self.slo_ms, 0)} ms")
+
+    def output(self):
+        self.total_str = fmt(self.total_ms, 0)
+
+
+def test_defaults_overrides_and_with():
+    b = Budget()
+    assert b.total_str == "80" and b.warnings == []
+    assert Budget(inference_ms=70).total_ms == 90
+    v = b.with_(network_ms=50)
+    assert v.total_ms == 110 and b.total_ms == 80        # with_ does not touch the original
+    assert v.warnings == ["latency budget exceeds the 100 ms SLO by 10 ms"]
+    assert v.changed() == {"network_ms": 50.0}
+    assert list(Budget.params()) == ["slo_ms", "inference_ms", "network_ms", "replicas"]
+
+
+@pytest.mark.parametrize("kwargs, pieces", [
+    ({"slo_ms": 0}, ["Budget.slo_ms = 0", "out of range", "between 1 and 1,000 ms"]),
+    ({"slo_ms": "fast"}, ["Budget.slo_ms = 'fast'", "not a number"]),
+    ({"slo_ms": float("nan")}, ["not finite"]),
+    ({"slo_ms": True}, ["not a number"]),
+    ({"replicas": 2.5}, ["Budget.replicas = 2.5", "whole number"]),
+    ({"latency": 3}, ["has no parameter 'latency'", "slo_ms, inference_ms, network_ms, replicas"]),
+])
+def test_bad_params_name_parameter_value_and_range(kwargs, pieces):
+    with pytest.raises(ParamError) as err:
+        Budget(**kwargs)
+    for piece in pieces:
+        assert piece in str(err.value)
+
+
+def test_strings_and_quantities_are_accepted():
+    from mlsysim.core.constants import Q_
+
+    assert Budget(slo_ms="1,000").slo_ms == 1000
+    assert Budget(slo_ms=Q_(0.2, "second")).slo_ms == pytest.approx(200)
+
+
+def test_hard_guard_raises():
+    class Broken(Calculation):
+        x = Param(1.0, lo=0, hi=2)
+
+        def guard(self):
+            check(self.x < 1.5, "x must stay below 1.5")
+
+    Broken(x=1.0)
+    with pytest.raises(GuardError, match="x must stay below 1.5"):
+        Broken(x=1.8)
+
+
+def test_param_declaration_errors():
+    with pytest.raises(ValueError, match="positive lower bound"):
+        Param(1.0, lo=0, hi=2, log=True)
+    with pytest.raises(ValueError, match="reversed"):
+        Param(1.0, lo=3, hi=2)

@@ -1,0 +1,99 @@
+"""Retraining economics: closed forms, the square-root law, the exact optimum and where they part."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+from scipy.integrate import quad
+from scipy.optimize import minimize_scalar
+
+from mlsysim.models import retraining as r
+
+FRAUD = (5_000, 1_000_000, 0.50, 0.95, 0.02)          # C, Q, V, A0, λ
+
+costs = st.floats(100, 1e6)
+volumes = st.floats(1e3, 1e9)
+values = st.floats(1e-3, 100)
+accs = st.floats(0.5, 1.0)
+rates = st.floats(1e-4, 1.0)
+
+
+def test_fraud_example_by_hand():
+    num, den = r.sqrt_law_terms(*FRAUD)
+    assert (num, den) == (10_000, pytest.approx(9_500))
+    assert r.sqrt_law_interval(*FRAUD) == pytest.approx(math.sqrt(10_000 / 9_500))
+    assert r.half_life(0.02) == pytest.approx(34.657, abs=1e-3)
+    assert r.accuracy(r.half_life(0.02), 0.95, 0.02) == pytest.approx(0.475)
+
+
+def test_staleness_closed_form_matches_integral():
+    C, Q, V, A0, lam = FRAUD
+    for T in (1e-4, 0.3, 1.0, 10.0, 200.0):
+        integral, _ = quad(lambda t: Q * V * (A0 - r.accuracy(t, A0, lam)), 0, T)
+        assert r.staleness_cost(T, Q, V, A0, lam) == pytest.approx(integral, rel=1e-9)
+
+
+def test_exact_optimum_matches_a_generic_minimiser():
+    for args in (FRAUD, (5_000, 1e4, 0.5, 0.9, 0.3), (800, 2e5, 2.0, 0.99, 0.001)):
+        exact = r.exact_optimal_interval(*args)
+        res = minimize_scalar(lambda T: r.cost_rate(T, *args), bounds=(exact / 50, exact * 50),
+                              method="bounded", options={"xatol": 1e-10})
+        assert exact == pytest.approx(res.x, rel=1e-4)
+
+
+def test_no_optimum_when_retraining_never_pays():
+    args = (100_000, 1e3, 0.5, 0.95, 0.5)                 # C ≥ Q·V·A0/λ = 950
+    assert not r.optimum_exists(*args)
+    assert r.exact_optimal_interval(*args) == math.inf
+    assert r.sqrt_law_error(*args) == -1.0
+    assert r.sqrt_law_penalty(*args) > 0
+    T = np.geomspace(1, 1e5, 50)
+    assert np.all(np.diff(r.cost_rate(T, *args)) < 0)     # cost per day falls for ever
+
+
+def test_breakdown_point_is_consistent():
+    z, u = r.breakdown_point(0.05)
+    assert abs(r.sqrt_law_relative_error(z)) == pytest.approx(0.05, rel=1e-6)
+    assert u == pytest.approx(math.sqrt(2 * z))
+    with pytest.raises(ValueError):
+        r.breakdown_point(1.5)
+
+
+def test_bad_inputs_raise():
+    with pytest.raises(ValueError, match="positive"):
+        r.cost_rate(0, *FRAUD)
+    with pytest.raises(ValueError):
+        r.sqrt_law_interval(5000, 0, 0.5, 0.95, 0.02)
+    with pytest.raises(ValueError):
+        r.half_life(0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(costs, volumes, values, accs, rates, st.sampled_from([2.0, 4.0, 9.0]))
+def test_sqrt_law_scales_as_sqrt_C_and_inverse_sqrt_lambda(C, Q, V, A0, lam, k):
+    base = r.sqrt_law_interval(C, Q, V, A0, lam)
+    assert r.sqrt_law_interval(k * C, Q, V, A0, lam) == pytest.approx(base * math.sqrt(k), rel=1e-12)
+    assert r.sqrt_law_interval(C, Q, V, A0, lam * k) == pytest.approx(base / math.sqrt(k), rel=1e-12)
+    assert r.sqrt_law_interval(C, k * Q, V, A0, lam) == pytest.approx(base / math.sqrt(k), rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(costs, volumes, values, accs, rates)
+def test_exact_optimum_costs_no_more_than_its_neighbours(C, Q, V, A0, lam):
+    assume(r.cost_ratio(C, Q, V, A0, lam) < 0.9)
+    T = r.exact_optimal_interval(C, Q, V, A0, lam)
+    best = r.cost_rate(T, C, Q, V, A0, lam)
+    for f in (0.9, 0.99, 1.01, 1.1):
+        assert best <= r.cost_rate(T * f, C, Q, V, A0, lam) * (1 + 1e-12)
+    # and never more than the square-root law's interval
+    assert best <= r.cost_rate(r.sqrt_law_interval(C, Q, V, A0, lam), C, Q, V, A0, lam) * (1 + 1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(costs, volumes, values, accs, rates)
+def test_error_depends_only_on_z_and_law_retrains_early(C, Q, V, A0, lam):
+    z = r.cost_ratio(C, Q, V, A0, lam)
+    assume(1e-8 < z < 0.95)
+    err = r.sqrt_law_error(C, Q, V, A0, lam)
+    assert err == pytest.approx(r.sqrt_law_relative_error(z), abs=1e-7)
+    assert err <= 1e-9                                    # the law never retrains later than optimal

@@ -1,0 +1,114 @@
+"""Explorers: built from Params, updated in Python, readable messages instead of tracebacks."""
+import ipywidgets as W
+import pytest
+
+from mlsysim.calc import Calculation, Param, ParamError
+from mlsysim.fmt import check, fmt
+from mlsysim.widgets import explore
+from notebook_ns import load_namespace
+
+
+class Toy(Calculation):
+    rate = Param(0.02, unit="1/day", lo=1e-4, hi=1.0, log=True, label="Rate λ")
+    cost = Param(100.0, unit="USD", lo=0, hi=1000, label="Cost")
+    n = Param(3, lo=1, hi=10, integer=True, label="Count")
+
+    def execute(self):
+        self.total = self.cost * self.n * self.rate
+
+    def guard(self):
+        check(self.cost != 999, "a cost of exactly 999 is forbidden in this toy")
+        self.expect(self.total < 50, f"total {fmt(self.total, 1)} is above 50")
+
+    def output(self):
+        self.total_str = fmt(self.total, 2)
+
+
+def render(c):
+    return f"Total: **{c.total_str}**"
+
+
+def test_sliders_match_params():
+    ex = explore(Toy, render=render)
+    assert isinstance(ex.sliders["rate"], W.FloatLogSlider)
+    assert isinstance(ex.sliders["cost"], W.FloatSlider)
+    assert isinstance(ex.sliders["n"], W.IntSlider)
+    assert "1/day" in ex.sliders["rate"].description and ex.sliders["rate"].min == pytest.approx(-4)
+    assert "<strong>6.00</strong>" in ex.text.value
+
+
+def test_slider_change_updates_text():
+    ex = explore(Toy, render=render)
+    before = ex.text.value
+    ex.sliders["n"].value = 5
+    assert ex.text.value != before and "<strong>10.00</strong>" in ex.text.value
+    assert ex.entries["n"].value == "5"
+
+
+def test_typed_invalid_value_shows_message_and_keeps_last_valid_numbers():
+    ex = explore(Toy, render=render)
+    good = ex.text.value
+    ex.set(cost="-5")
+    assert ex.error and "Toy.cost = -5" in ex.error and "between 0 and 1,000 USD" in ex.error
+    assert "mlsysim-error" in ex.message.value and ex.text.value == good
+    ex.set(cost="abc")
+    assert "not a number" in ex.error
+    ex.set(cost="200")                                   # a valid value clears the message
+    assert ex.error is None and "<strong>12.00</strong>" in ex.text.value
+
+
+def test_violated_invariants_are_messages_not_exceptions():
+    ex = explore(Toy, render=render)
+    ex.set(cost="999")
+    assert "forbidden" in ex.error
+    ex.set(cost="1000", rate="0.5")
+    assert "above 50" in ex.message.value and "mlsysim-warning" in ex.message.value
+
+
+def test_unknown_inputs():
+    with pytest.raises(ParamError, match="no parameter nope"):
+        explore(Toy, params=["nope"])
+    ex = explore(Toy, render=render)
+    ex.set(nope=1)
+    assert "no input 'nope'" in ex.error
+
+
+def test_instance_as_base_and_plot():
+    calls = []
+
+    def plot(c, ax):
+        calls.append(c.total)
+        ax.plot([0, 1], [0, c.total])
+
+    ex = explore(Toy(cost=10), params=["rate"], render=render, plot=plot)
+    assert ex.calc.cost == 10 and calls == [pytest.approx(0.6)]
+    assert ex.out.value[:8] == b"\x89PNG\r\n\x1a\n"
+    ex.sliders["rate"].value = 0.1
+    assert len(calls) == 2
+    assert repr(ex) == "Explorer(Toy: rate)"
+
+
+# ── the retraining-economics section's own explorer ───────────────────────────
+@pytest.fixture(scope="module")
+def retraining_ns():
+    return load_namespace("retraining_economics")
+
+
+def test_retraining_explorer_moves_with_drift_rate(retraining_ns):
+    ex = retraining_ns["explorer"]
+    before = ex.text.value
+    assert "1.03 days" in before and "good approximation" in before
+    ex.sliders["drift_rate"].value = 0.08
+    assert ex.text.value != before
+    assert ex.calc.T_sqrt == pytest.approx(retraining_ns["fraud"].T_sqrt / 2)
+
+
+def test_retraining_explorer_reports_breakdown_and_nonsense(retraining_ns):
+    ex = retraining_ns["explorer"]
+    ex.set(retrain_cost="1000000", drift_rate="0.5", query_volume="1000", value_per_query="1")
+    assert "Retraining never pays for itself" in ex.message.value
+    assert "No finite optimum" in ex.text.value
+    ex.set(retrain_cost="20000", query_volume="100000")
+    assert "breaks down" in ex.text.value
+    ex.set(drift_rate="-0.1")
+    assert "RetrainingInterval.drift_rate = -0.1" in ex.error and "between 0.0001 and 1 1/day" in ex.error
