@@ -64,6 +64,7 @@ class Explorer(W.VBox):
                                                       if k.endswith("_str")))
         self._plot = plot
         self._figsize = figsize
+        self._fig = self._ax = None
         self._syncing = False
         self.calc = None          # last valid Calculation
         self.error = None         # message of the last rejected input, if any
@@ -162,18 +163,22 @@ class Explorer(W.VBox):
     def _draw(self, calc):
         # The plot is a PNG in an Image widget: no output capture (which only a browser front-end
         # routes correctly), deterministic, and embedded in the saved widget state for the website.
+        # One figure is reused with fixed margins: creating figures and running a layout engine
+        # on every slider move would dominate the update time.
         import io
 
         from . import viz
 
-        fig, ax, _, plt = viz.setup_plot(figsize=self._figsize)
-        try:
-            self._plot(calc, ax)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-            self.out.value = buf.getvalue()
-        finally:
-            plt.close(fig)
+        if self._fig is None:
+            self._fig, self._ax, _, plt = viz.setup_plot(figsize=self._figsize)
+            self._fig.set_layout_engine(None)
+            self._fig.subplots_adjust(left=0.13, right=0.97, bottom=0.16, top=0.95)
+            plt.close(self._fig)              # keep it out of pyplot's figure manager (no inline display)
+        self._ax.clear()
+        self._plot(calc, self._ax)
+        buf = io.BytesIO()
+        self._fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+        self.out.value = buf.getvalue()
 
     def __repr__(self):
         return f"Explorer({self.calc_cls.__name__}: {', '.join(self.sliders)})"

@@ -6,7 +6,9 @@ namespace with matplotlib's Agg backend; IPython display calls go to a throw-awa
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 from pathlib import Path
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
@@ -24,11 +26,12 @@ def load_namespace(name: str) -> dict:
     nb = nbformat.read(path, as_version=4)
     shell = InteractiveShell.instance()
     ns: dict = {"__name__": "__main__"}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = shell.transform_cell(cell.source)          # handles %magics like IPython does
-        exec(compile(source, f"{path.name}:cell", "exec"), ns)  # noqa: S102 – our own notebooks
+    with contextlib.redirect_stdout(io.StringIO()):          # display() output is not wanted here
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            source = shell.transform_cell(cell.source)      # handles %magics like IPython does
+            exec(compile(source, f"{path.name}:cell", "exec"), ns)  # noqa: S102 – our own notebooks
     import matplotlib.pyplot as plt
 
     plt.close("all")
