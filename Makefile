@@ -7,10 +7,11 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS  ?= 2
 
-.PHONY: book test unit nbval lab execute clean bench help
+.PHONY: book vendor serve test unit nbval lab execute clean bench help
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
+	@echo "make serve    serve _build/html on http://127.0.0.1:8000 (works offline)"
 	@echo "make test     run every test: unit/property, explorers, coursework, nbval, book build, browser"
 	@echo "make lab      open the book in JupyterLab (MyST prose + widgets)"
 	@echo "make execute  re-execute notebooks in place (NB=book/x.ipynb for one)"
@@ -23,8 +24,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-book: $(STAMP)
+# MathJax 3 and the Jupyter widget manager are vendored from the npm registry (pinned versions and
+# hashes in tools/vendor_assets.py) into _vendor/, so the built site needs no network. A no-op once done.
+vendor: $(STAMP)
+	$(BIN)/python tools/vendor_assets.py
+
+# Incremental: Sphinx re-reads (and myst-nb re-executes) only notebooks whose source changed.
+book: vendor
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+serve:
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
 # One pytest run: unit/property/explorer/coursework/site tests + nbval over every notebook.
 # --dist loadfile keeps each notebook's cells on one worker (they share one kernel).
@@ -32,7 +42,7 @@ test: book
 	$(BIN)/pytest -n $(JOBS) --dist loadfile tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 unit: $(STAMP)
-	$(BIN)/pytest -n $(JOBS) tests -m "not site"
+	$(BIN)/pytest -n $(JOBS) tests -m "not site and not browser"
 
 nbval: $(STAMP)
 	$(BIN)/pytest -n $(JOBS) --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg

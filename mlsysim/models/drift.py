@@ -27,7 +27,7 @@ import numpy as np
 __all__ = [
     "PSI_WARN", "PSI_ALERT", "KS_ALERT", "JS_ALERT",
     "bin_edges", "proportions", "binned", "smooth", "psi_terms", "psi", "kl", "js", "ks",
-    "psi_band",
+    "psi_band", "ks_test", "ks_critical", "psi_noise_floor", "compounded_decline",
 ]
 
 #: Classic credit-scoring bands: below 0.1 stable, 0.1–0.2 investigate, above 0.2 significant.
@@ -157,13 +157,14 @@ def kl(p, q, bins=None, eps: float = DEFAULT_EPS, strategy: str = "quantile") ->
     return float(entropy(smooth(pp, eps), smooth(qq, eps)))
 
 
-def js(p, q, bins=None, eps: float = 0.0, strategy: str = "quantile", distance: bool = False) -> float:
+def js(p, q, bins=None, eps: float = 0.0, strategy: str = "quantile", distance: bool = False,
+       base: float | None = None) -> float:
     """Jensen–Shannon divergence in nats (0 … ln 2), via scipy.spatial.distance.jensenshannon.
 
     JS is finite even with empty bins (the mixture m is never zero where p or q is not), so no
     smoothing is needed; ``eps`` is accepted for symmetry with :func:`psi`.  ``distance=True``
-    returns scipy's JS *distance* (the square root of the divergence).  Binning as in :func:`kl`,
-    with edges fitted on ``q``.
+    returns scipy's JS *distance* (the square root of the divergence); ``base=2`` measures in bits
+    (divergence then lies in 0 … 1).  Binning as in :func:`kl`, with edges fitted on ``q``.
     """
     from scipy.spatial.distance import jensenshannon
 
@@ -173,7 +174,7 @@ def js(p, q, bins=None, eps: float = 0.0, strategy: str = "quantile", distance: 
         qq, pp = binned(q, p, bins, strategy)
     if eps:
         pp, qq = smooth(pp, eps), smooth(qq, eps)
-    d = float(jensenshannon(pp, qq))            # natural-log base by default
+    d = float(jensenshannon(pp, qq, base=base))   # natural-log base by default
     return d if distance else d * d
 
 
@@ -182,3 +183,37 @@ def ks(expected, actual) -> float:
     from scipy.stats import ks_2samp
 
     return float(ks_2samp(_as_1d(expected, "expected"), _as_1d(actual, "actual")).statistic)
+
+
+def ks_test(expected, actual) -> tuple[float, float]:
+    """Two-sample KS statistic and its p-value (scipy.stats.ks_2samp, two-sided)."""
+    from scipy.stats import ks_2samp
+
+    r = ks_2samp(_as_1d(expected, "expected"), _as_1d(actual, "actual"))
+    return float(r.statistic), float(r.pvalue)
+
+
+def ks_critical(n: int, m: int, alpha: float = 0.05) -> float:
+    """Large-sample critical value of the two-sample KS statistic:
+    D_crit = c(α)·√((n + m)/(n·m)), c(α) = √(−ln(α/2)/2)  (c = 1.358 for α = 0.05).
+    A fixed threshold such as KS > 0.1 is 'significant' only when D_crit < 0.1, i.e. for large samples."""
+    if n <= 0 or m <= 0 or not 0 < alpha < 1:
+        raise ValueError("need positive sample sizes and 0 < alpha < 1")
+    return float(np.sqrt(-np.log(alpha / 2) / 2) * np.sqrt((n + m) / (n * m)))
+
+
+def psi_noise_floor(bins: int, n_expected: int, n_actual: int) -> float:
+    """Expected PSI between two samples drawn from the *same* distribution, to first order:
+    (bins − 1)·(1/n_expected + 1/n_actual).  PSI ≈ Σ (a − e)²/e for small differences, a χ²-type
+    statistic, so sampling noise alone produces this much 'drift'; small windows can cross 0.1."""
+    if bins < 1 or n_expected <= 0 or n_actual <= 0:
+        raise ValueError("need at least one bin and positive sample sizes")
+    return (bins - 1) * (1 / n_expected + 1 / n_actual)
+
+
+def compounded_decline(daily_fraction: float, days: float) -> float:
+    """Total relative decline after ``days`` of a steady relative loss ``daily_fraction`` per day:
+    1 − (1 − f)^days.  Two basis points a day (f = 0.0002) is invisible day to day but compounds."""
+    if not 0 <= daily_fraction < 1 or days < 0:
+        raise ValueError("need 0 ≤ daily fraction < 1 and days ≥ 0")
+    return float(-np.expm1(days * np.log1p(-daily_fraction)))

@@ -22,6 +22,7 @@ Population arithmetic used by the session-length case study (means in minutes, s
     share for a mean    s = (m_a − m) / (m_a − m_b)                      inverse of the line above
     lognormal location  μ = ln(mean) − σ²/2                              so that E[X] = mean
     mixed accuracy      A = Σ_k w_k · A_k                                segment weights w_k sum to 1
+    logistic shift      s(t) = s0 + (s1 − s0) / (1 + exp(−(t − t_mid)/τ))  a share moving from s0 to s1
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from mlsysim.fmt import Text
 __all__ = [
     "SkewError", "FeatureSkew", "ks_test", "skew_report", "validate_no_skew", "format_pvalue",
     "mixture_mean", "mixture_share", "lognormal_mu", "lognormal_sample", "segment_mix_accuracy",
+    "logistic_share",
 ]
 
 
@@ -90,6 +92,7 @@ class FeatureSkew:
             parts.append(f"KS statistic D = {self.statistic:.3f}")
         pv = format_pvalue(self.pvalue)
         pv = pv if pv.startswith("<") else f"= {pv}"
+        pv = pv.replace("<", "< ", 1) if pv.startswith("<") else pv
         if self.alpha is not None:
             rel = "<" if self.pvalue < self.alpha else "≥"
             parts.append(f"p-value {pv} {rel} α = {self.alpha:g}")
@@ -98,15 +101,22 @@ class FeatureSkew:
         return ", ".join(parts)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def format_pvalue(p: float) -> Text:
-    """A p-value for prose: ``0.034``, ``2.1e-07``, or ``< 1e-300`` when it underflows."""
+    """A p-value for prose: ``0.034``, ``2.1×10⁻⁷``, or ``<10⁻³⁰⁰`` when it underflows.
+
+    Written without spaces or hyphens so that it never breaks across lines in a table cell.
+    """
     if not 0 <= p <= 1:
         raise ValueError(f"a p-value lies in [0, 1], got {p!r}")
     if p < 1e-300:
-        return Text("< 1e-300")
+        return Text("<10⁻³⁰⁰")
     if p >= 0.001:
         return Text(f"{p:.3g}")
-    return Text(f"{p:.2g}")
+    mantissa, exponent = f"{p:.1e}".split("e")
+    return Text(f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}")
 
 
 def _clean(x, what: str) -> tuple[np.ndarray, float]:
@@ -239,3 +249,15 @@ def segment_mix_accuracy(weights, accuracies):
         raise ValueError("accuracies must lie in [0, 1]")
     value = w @ acc
     return float(value) if np.ndim(value) == 0 else value
+
+
+def logistic_share(t, start: float, end: float, midpoint: float, width: float):
+    """A share moving smoothly from ``start`` to ``end``, halfway at ``midpoint``, over a time scale
+    ``width``: s(t) = s0 + (s1 − s0) / (1 + exp(−(t − t_mid)/τ))."""
+    if not (0 <= start <= 1 and 0 <= end <= 1):
+        raise ValueError("start and end shares must lie in [0, 1]")
+    if width <= 0:
+        raise ValueError("width must be positive")
+    t = np.asarray(t, dtype=float)
+    value = start + (end - start) / (1 + np.exp(-(t - midpoint) / width))
+    return float(value) if value.ndim == 0 else value

@@ -1,0 +1,112 @@
+"""Serve the website's MathJax and Jupyter-widgets code from the site itself (no CDN).
+
+Registered in ``_config.yml`` under ``sphinx.local_extensions``.  It
+
+* adds ``_vendor/`` (filled by ``tools/vendor_assets.py`` from the npm registry: MathJax 3 ``es5/``,
+  the ipywidgets HTML manager ``embed-amd.js`` with its fonts, RequireJS) and ``_ext/static/`` (our
+  own ``widgets-offline.js``: RequireJS paths for the vendored manager and a MathJax-2 API shim for
+  the HTMLMath widget) to ``html_static_path``, so they are copied into ``_build/html/_static/``.  ``mathjax_path`` and ``nb_ipywidgets_js`` in ``_config.yml`` point at
+  those copies with paths relative to ``_static/``;
+* stops the build with a clear message when ``_vendor/`` is missing or outdated;
+* removes duplicated inline ``<script>`` bodies from each page: Sphinx 7.4 registers the inline
+  scripts that sphinx-thebe and sphinx-togglebutton add after the builder starts twice (once as
+  filename ``None``, once as ``''``), and the second ``const THEBE_JS_URL = …`` is a SyntaxError in
+  every reader's console;
+* after an HTML build, warns (an error under ``-W``) about every page that still loads a script or a
+  stylesheet from another host — the page would break offline.
+
+Why an extension and not ``_static/``: jupyter-book adds every ``*.js``/``*.css`` below the static
+folders named in ``_config.yml`` to *every* page, which would load all of MathJax's components
+everywhere. Paths added here, after jupyter-book has read its configuration, are copied but not
+linked; pages link only what Sphinx (MathJax, on pages with math) and myst-nb (the widget manager,
+on pages with widget state) ask for.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+# Kept in step with tools/vendor_assets.py (REQUIRED); checked here without importing the tool.
+REQUIRED = ["mathjax/es5/tex-mml-chtml.js", "widgets/embed-amd.js", "widgets/require.js"]
+
+_SCRIPT = re.compile(r"<script\b[^>]*?\bsrc=[\"']([^\"']+)[\"']", re.I)
+_LINK = re.compile(r"<link\b[^>]*>", re.I)
+_HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.I)
+_STYLESHEET = re.compile(r"\brel=[\"'][^\"']*stylesheet", re.I)
+
+
+def is_external(url: str) -> bool:
+    return bool(re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", url, re.I))
+
+
+def external_resources(html: str) -> list[str]:
+    """URLs of scripts and stylesheets a page loads from another host."""
+    found = [u for u in _SCRIPT.findall(html) if is_external(u)]
+    for tag in _LINK.findall(html):
+        href = _HREF.search(tag)
+        if href and _STYLESHEET.search(tag) and is_external(href.group(1)):
+            found.append(href.group(1))
+    return found
+
+
+def add_static_paths(app: Sphinx, config) -> None:
+    vendor = Path(app.srcdir) / "_vendor"
+    missing = [f for f in REQUIRED if not (vendor / f).is_file()]
+    if missing:
+        raise ExtensionError(
+            f"offline assets are missing ({', '.join(missing)} in {vendor}); run "
+            "`python tools/vendor_assets.py` (`make book` does) to fetch MathJax and the widget manager "
+            "from the npm registry")
+    try:
+        versions = json.loads((vendor / "VERSIONS.json").read_text())["packages"]
+    except (OSError, ValueError, KeyError):
+        versions = {}
+    logger.info("offline assets: " + ", ".join(f"{n}@{v}" for n, v in versions.items()))
+    paths = list(config.html_static_path)
+    for extra in (str(vendor), str(HERE / "static")):
+        if extra not in paths:
+            paths.append(extra)
+    config.html_static_path = paths
+    if is_external(config.mathjax_path):
+        logger.warning(f"mathjax_path is {config.mathjax_path!r}: the site would need the network for math")
+
+
+def dedupe_inline_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen, keep = set(), []
+    for js in scripts:
+        attrs = getattr(js, "attributes", {}) or {}
+        key = (getattr(js, "filename", None) or "", tuple(sorted(attrs.items())))
+        if not key[0] and key in seen:
+            continue                      # an inline script already on the page
+        seen.add(key)
+        keep.append(js)
+    scripts[:] = keep
+
+
+def check_pages(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in sorted(outdir.rglob("*.html")):
+        urls = external_resources(page.read_text(encoding="utf-8", errors="replace"))
+        if urls:
+            logger.warning(f"{page.relative_to(outdir)} loads from the network: {', '.join(sorted(set(urls)))}",
+                           type="offline", subtype="external")
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", add_static_paths, priority=900)
+    app.connect("html-page-context", dedupe_inline_scripts, priority=900)
+    app.connect("build-finished", check_pages)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,135 @@
+"""Shared pieces of the instructor commands: errors, roster, notebooks, atomic output."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+__all__ = ["CourseError", "read_roster", "read_notebook_bytes", "sha256", "atomic_dir", "atomic_file",
+           "STUDENT_ID", "ID_COLUMN"]
+
+ID_COLUMN = "student_id"
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class CourseError(Exception):
+    """A problem with the instructor's inputs. The CLI prints the message and exits non-zero."""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_roster(path) -> list[str]:
+    """Student ids from a CSV with a ``student_id`` column (other columns are ignored).
+
+    Refuses — with one clear message — a missing or unreadable file, a file that is not valid
+    UTF-8 CSV, rows with a different number of fields than the header, a missing column, an empty
+    roster, empty or unusable ids (they become file names) and duplicate ids.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CourseError(f"roster {path} does not exist (expected a CSV file with a '{ID_COLUMN}' column)")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CourseError(f"roster {path} is not a UTF-8 text file; save it as CSV (UTF-8)") from None
+    if "\x00" in text:
+        raise CourseError(f"roster {path} is malformed: it contains NUL bytes (is it a spreadsheet, not CSV?)")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise CourseError(f"roster {path} is malformed CSV: {exc}") from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise CourseError(f"roster {path} is empty: it needs a header row with '{ID_COLUMN}' and one row per student")
+    header = [h.strip() for h in rows[0]]
+    if ID_COLUMN not in header:
+        raise CourseError(f"roster {path} has no '{ID_COLUMN}' column (found: {', '.join(header) or 'nothing'})")
+    col = header.index(ID_COLUMN)
+    ids, seen = [], {}
+    for lineno, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise CourseError(f"roster {path} is malformed: line {lineno} has {len(row)} fields, "
+                              f"the header has {len(header)}")
+        sid = row[col].strip()
+        if not sid:
+            raise CourseError(f"roster {path}: line {lineno} has an empty {ID_COLUMN}")
+        if not STUDENT_ID.fullmatch(sid):
+            raise CourseError(f"roster {path}: line {lineno}: student id {sid!r} must be 1–64 letters, digits, "
+                              f"'.', '_' or '-' (it becomes a file name)")
+        if sid in seen:
+            raise CourseError(f"roster {path}: duplicate student id {sid!r} (lines {seen[sid]} and {lineno})")
+        seen[sid] = lineno
+        ids.append(sid)
+    if not ids:
+        raise CourseError(f"roster {path} is empty: it has a header but no students")
+    return ids
+
+
+def read_notebook_bytes(path) -> bytes:
+    """The bytes of an instructor notebook, or a CourseError saying why not."""
+    path = Path(path)
+    if path.suffix != ".ipynb":
+        raise CourseError(f"{path} is not a notebook (.ipynb)")
+    if not path.is_file():
+        raise CourseError(f"notebook {path} does not exist")
+    return path.read_bytes()
+
+
+class atomic_dir:
+    """Context manager: build a directory in a temporary sibling, rename it into place on success.
+
+    On error the temporary directory is removed and ``target`` is left as it was.  With
+    ``replace=True`` an existing ``target`` is swapped out (and then removed) only at the end.
+    """
+
+    def __init__(self, target, replace: bool = False):
+        self.target = Path(target)
+        self.replace = replace
+
+    def __enter__(self) -> Path:
+        parent = self.target.resolve().parent
+        if not parent.is_dir():
+            raise CourseError(f"cannot write {self.target}: folder {parent} does not exist")
+        if self.target.exists() and not self.replace:
+            if not self.target.is_dir() or any(self.target.iterdir()):
+                raise CourseError(f"{self.target} already exists and is not empty; choose another --out "
+                                  f"or pass --force to replace it")
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=parent))
+        return self.tmp
+
+    def __exit__(self, etype, exc, tb):
+        if etype is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return False
+        old = None
+        if self.target.exists():
+            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+            os.replace(self.target, old)
+        os.replace(self.tmp, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+        return False
+
+
+def atomic_file(target, data: str | bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename."""
+    target = Path(target)
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        raise CourseError(f"cannot write {target}: folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

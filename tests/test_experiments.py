@@ -1,0 +1,213 @@
+"""A/B test sample size and power: formula, independent cross-checks, properties, the explorer."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from mlsysim.models import experiments as ex
+
+Z_975, Z_80 = 1.959963984540054, 0.8416212335729143      # tabulated standard-normal quantiles
+
+
+# ── the formula by hand ──────────────────────────────────────────────────────────────────────────
+def test_z_values_are_the_tabulated_quantiles():
+    z_a, z_b = ex.z_values(0.05, 0.80)
+    assert z_a == pytest.approx(Z_975, rel=1e-12)
+    assert z_b == pytest.approx(Z_80, rel=1e-12)
+    assert ex.z_values(0.05, 0.80, two_sided=False)[0] == pytest.approx(1.6448536269514722)
+
+
+def test_textbook_case_effect_size_one_half():
+    # Classic case: standardised effect d = δ/σ = 0.5, α = 0.05 two-sided, power 80 % → 62.8, i.e.
+    # 63 per group under the normal approximation (about 64 with the t-test's small-sample correction).
+    n = ex.sample_size(sigma=1.0, delta=0.5)
+    assert n == pytest.approx(2 * (Z_975 + Z_80) ** 2 / 0.25, rel=1e-12)
+    assert math.ceil(n) == 63
+
+
+def test_source_example_both_readings():
+    # 5 % baseline, "2 % lift", α = 0.05, power 0.8; σ² = 0.05 · 0.95 = 0.0475
+    k = 2 * (Z_975 + Z_80) ** 2 * 0.0475
+    rel = ex.sample_size_proportions(0.05, 0.02, relative=True)
+    ab = ex.sample_size_proportions(0.05, 0.02, relative=False)
+    assert rel == pytest.approx(k / 0.001**2, rel=1e-9)          # δ = 0.1 percentage point
+    assert ab == pytest.approx(k / 0.02**2, rel=1e-9)            # δ = 2 percentage points
+    assert round(rel) == 745_644 and round(ab) == 1_864
+    # the source's "~25,000 per variant" is neither reading
+    assert not (15_000 < rel < 40_000) and not (15_000 < ab < 40_000)
+
+
+def test_mde_and_power_invert_the_sample_size():
+    sigma = math.sqrt(0.0475)
+    n = ex.sample_size(sigma, 0.004)
+    assert ex.minimum_detectable_effect(n, sigma) == pytest.approx(0.004, rel=1e-12)
+    # power at the planned n is the target (the other tail adds a negligible amount)
+    assert ex.power(n, sigma, 0.004) == pytest.approx(0.80, abs=1e-6)
+    # 25,000 users per variant detect about a 0.55-point change, not a 0.1-point one
+    assert ex.minimum_detectable_effect(25_000, sigma) == pytest.approx(0.005461, abs=2e-6)
+    assert ex.power(25_000, sigma, 0.001) < 0.10
+
+
+def test_unpooled_variance_needs_slightly_more_users_for_an_increase():
+    pooled = ex.sample_size_proportions(0.05, 0.10)
+    unpooled = ex.sample_size_proportions(0.05, 0.10, unpooled=True)
+    p2 = 0.055
+    assert unpooled == pytest.approx((Z_975 + Z_80) ** 2 * (0.0475 + p2 * (1 - p2)) / 0.005**2, rel=1e-9)
+    assert unpooled > pooled
+
+
+def test_days_to_sample():
+    assert ex.days_to_sample(50_000, 10_000) == pytest.approx(10.0)
+    assert ex.days_to_sample(50_000, 10_000, traffic_share=0.5) == pytest.approx(20.0)
+    assert ex.days_to_sample(50_000, 10_000, variants=3) == pytest.approx(15.0)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: ex.z_values(0, 0.8), "alpha"),
+    (lambda: ex.z_values(0.05, 1.0), "power"),
+    (lambda: ex.z_values(0.5, 0.1), "power must exceed"),
+    (lambda: ex.sample_size(0, 0.1), "σ"),
+    (lambda: ex.sample_size(1, 0), "non-zero"),
+    (lambda: ex.absolute_effect(0.05, -0.1), "positive"),
+    (lambda: ex.sample_size_proportions(0.6, 0.5, relative=False), "treatment rate"),
+    (lambda: ex.days_to_sample(10, 0), "daily traffic"),
+])
+def test_bad_inputs_raise_readable_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ── independent cross-checks by simulation (seeded) ────────────────────────────────────────────────
+def _simulated_power(rng, n, mean_a, mean_b, sigma, trials=20_000):
+    """Known-σ two-sample z-test on normal data, run `trials` times: share of rejections."""
+    se = sigma * math.sqrt(2 / n)
+    xa = rng.normal(mean_a, sigma / math.sqrt(n), trials)        # sample means, drawn directly
+    xb = rng.normal(mean_b, sigma / math.sqrt(n), trials)
+    return np.mean(np.abs(xb - xa) / se > Z_975)
+
+
+def test_normal_outcome_simulation_hits_the_target_power():
+    rng = np.random.default_rng(2026)
+    n = math.ceil(ex.sample_size(sigma=2.0, delta=0.3))
+    est = _simulated_power(rng, n, 10.0, 10.3, 2.0)
+    assert est == pytest.approx(ex.power(n, 2.0, 0.3), abs=0.01)  # 3σ of a binomial share ≈ 0.009
+    assert est == pytest.approx(0.80, abs=0.012)
+
+
+def test_binary_outcome_simulation_matches_the_unpooled_power():
+    # Conversions drawn as binomial counts; unpooled z-test; n from the unpooled formula.
+    rng = np.random.default_rng(7)
+    p1, p2 = 0.05, 0.07
+    n = math.ceil(ex.sample_size_proportions(p1, 0.02, relative=False, unpooled=True))
+    trials = 20_000
+    c1 = rng.binomial(n, p1, trials) / n
+    c2 = rng.binomial(n, p2, trials) / n
+    se = np.sqrt(c1 * (1 - c1) / n + c2 * (1 - c2) / n)
+    est = np.mean(np.abs(c2 - c1) / se > Z_975)
+    assert est == pytest.approx(0.80, abs=0.02)
+    # the shared-baseline-variance formula under-sizes an increase: its n gives less than 80 % power
+    n_pooled = math.ceil(ex.sample_size_proportions(p1, 0.02, relative=False))
+    assert n_pooled < n
+    c1 = rng.binomial(n_pooled, p1, trials) / n_pooled
+    c2 = rng.binomial(n_pooled, p2, trials) / n_pooled
+    se = np.sqrt(c1 * (1 - c1) / n_pooled + c2 * (1 - c2) / n_pooled)
+    assert np.mean(np.abs(c2 - c1) / se > Z_975) < 0.78
+
+
+# ── properties ────────────────────────────────────────────────────────────────────────────────────
+rates = st.floats(0.005, 0.5)
+effects = st.floats(0.01, 0.5)
+alphas = st.floats(0.005, 0.2)
+powers = st.floats(0.55, 0.99)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rates, effects, alphas, powers, st.sampled_from([2.0, 3.0, 10.0]))
+def test_halving_the_effect_quadruples_the_sample(p, mde, alpha, pw, k):
+    n = ex.sample_size_proportions(p, mde, alpha=alpha, power=pw)
+    assert ex.sample_size_proportions(p, mde / k, alpha=alpha, power=pw) == pytest.approx(n * k * k, rel=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rates, effects, alphas, powers)
+def test_stricter_alpha_or_more_power_needs_more_users(p, mde, alpha, pw):
+    n = ex.sample_size_proportions(p, mde, alpha=alpha, power=pw)
+    assert ex.sample_size_proportions(p, mde, alpha=alpha / 2, power=pw) > n
+    assert ex.sample_size_proportions(p, mde, alpha=alpha, power=min(pw + 0.005, 0.995)) > n
+
+
+@settings(max_examples=80, deadline=None)
+@given(rates, effects)
+def test_relative_and_absolute_readings_differ_by_baseline_squared(p, mde):
+    rel = ex.sample_size_proportions(p, mde, relative=True)
+    ab = ex.sample_size_proportions(p, mde * p, relative=False)
+    assert rel == pytest.approx(ab, rel=1e-9)
+    if p + mde < 1:
+        assert ex.sample_size_proportions(p, mde, relative=False) == pytest.approx(rel * p * p, rel=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(10, 1e7), st.floats(0.1, 10), st.floats(1e-3, 5))
+def test_power_is_a_probability_and_grows_with_n(n, sigma, delta):
+    p = ex.power(n, sigma, delta)
+    assert 0 <= p <= 1
+    assert ex.power(n * 2, sigma, delta) >= p
+
+
+# ── the explorer in the deployment notebook ────────────────────────────────────────────────────────
+@pytest.fixture(scope="module")
+def ns():
+    from notebook_ns import load_namespace
+
+    return load_namespace("deployment")
+
+
+def test_book_scenario_matches_the_formula(ns):
+    ab = ns["ab"]
+    assert ab.n == pytest.approx(ex.sample_size_proportions(0.05, 0.02, relative=True), rel=1e-12)
+    assert ab.n_str == "745,644"
+    assert ns["ab_abs"].n_str == "1,865"          # rounded up: 1,864.1 users are 1,865 users
+
+
+def test_explorer_responds_to_sliders(ns):
+    e = ns["ab_explorer"]
+    before = e.text.value
+    e.sliders["mde"].value = 0.10
+    assert e.text.value != before
+    assert e.calc.n == pytest.approx(ex.sample_size_proportions(e.calc.baseline_rate, 0.10), rel=1e-9)
+    e.sliders["relative_mde"].value = 0          # switch to an absolute effect of 10 points
+    assert e.calc.delta == pytest.approx(0.10)
+
+
+def test_explorer_rejects_bad_input_readably(ns):
+    e = ns["ab_explorer"]
+    last = e.calc
+    e.set(alpha="-5")
+    assert e.error and "alpha" in e.error.lower() and "between 0.001 and 0.2" in e.error
+    assert e.calc is last                         # numbers stay at the last valid inputs
+    e.set(power="abc")
+    assert "not a number" in e.error
+
+
+def test_explorer_shows_an_impossible_effect_as_an_error(ns):
+    e = ns["ab_explorer"]
+    e.set(relative_mde="0", baseline_rate="0.4", mde="0.7")      # 40 % + 70 points > 100 %
+    assert e.error and "probability" in e.error
+
+
+def test_explorer_warns_when_the_test_is_too_short(ns):
+    cls = type(ns["ab"])
+    quick = cls(baseline_rate=0.3, mde=0.2, relative_mde=1, daily_users=1_000_000)
+    assert quick.days < 7
+    assert any("week" in w for w in quick.warnings)
+    e = ns["ab_explorer"]
+    e.set(relative_mde="1", baseline_rate="0.3", mde="0.2", daily_users="1000000")
+    assert "week" in e.message.value
+
+
+def test_cuped_factor():
+    assert ex.cuped_variance_factor(0.5) == pytest.approx(0.75)
+    assert ex.cuped_variance_factor(0.0) == 1.0
+    with pytest.raises(ValueError, match="correlation"):
+        ex.cuped_variance_factor(1.0)

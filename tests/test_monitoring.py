@@ -1,0 +1,232 @@
+"""Monitoring formulas (mlsysim.models.monitoring) and the monitoring notebook's explorers."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy.stats import binom
+
+from mlsysim.models import monitoring as m
+
+Z95, Z80 = 1.6448536269514722, 0.8416212335729143
+
+
+# ── detection ──────────────────────────────────────────────────────────────────────────────────
+def test_one_sample_size_hand_checked():
+    hand = ((Z95 * math.sqrt(0.95 * 0.05) + Z80 * math.sqrt(0.9 * 0.1)) / 0.05) ** 2   # 149.3
+    assert m.samples_to_detect_drop(0.95, 0.90) == math.ceil(hand) == 150
+    assert m.samples_to_detect_drop(0.95, 0.90, two_sided=True) == 185
+
+
+def test_two_window_size_hand_checked():
+    pbar = 0.925
+    hand = ((Z95 * math.sqrt(2 * pbar * (1 - pbar)) + Z80 * math.sqrt(0.95 * 0.05 + 0.9 * 0.1)) / 0.05) ** 2
+    assert m.two_window_samples(0.95, 0.90) == math.ceil(hand) == 343
+
+
+def test_exact_binomial_is_the_first_n_reaching_the_power():
+    n = m.exact_binomial_samples(0.95, 0.90)
+    assert n == 169
+
+    def exact_power(k_n):
+        k = binom.ppf(0.05, k_n, 0.95)
+        k = k - 1 if binom.cdf(k, k_n, 0.95) > 0.05 else k
+        return binom.cdf(k, k_n, 0.90) if k >= 0 else 0.0, binom.cdf(k, k_n, 0.95) if k >= 0 else 0.0
+
+    power, size = exact_power(n)
+    assert power >= 0.8 and size <= 0.05
+    assert all(exact_power(j)[0] < 0.8 for j in range(1, n))
+
+
+def test_exact_test_power_by_simulation():
+    rng = np.random.default_rng(2026)
+    n = m.exact_binomial_samples(0.95, 0.90)
+    k = binom.ppf(0.05, n, 0.95)
+    k = k - 1 if binom.cdf(k, n, 0.95) > 0.05 else k
+    correct = rng.binomial(n, 0.90, size=20_000)
+    assert np.mean(correct <= k) == pytest.approx(binom.cdf(k, n, 0.90), abs=0.01)
+    false_alarms = rng.binomial(n, 0.95, size=20_000)
+    assert np.mean(false_alarms <= k) <= 0.06
+
+
+def test_power_and_minimum_detectable_drop():
+    assert m.detection_power(150, 0.95, 0.90) == pytest.approx(0.80, abs=0.01)
+    assert m.detection_power(1_000, 0.95, 0.90) > 0.9999
+    mde = m.min_detectable_drop(1_000, 0.95)
+    assert mde == pytest.approx(0.018, abs=0.001)
+    assert m.detection_power(1_000, 0.95, 0.95 - mde) == pytest.approx(0.8, abs=1e-6)
+
+
+def test_collection_time():
+    assert m.collection_time(1_000, 1.0) == 1_000
+    assert m.collection_time(1_000, 100 / 86_400) / 86_400 == pytest.approx(10.0)
+    assert m.collection_time(1_000, 1.0, labelled_fraction=0.25) == 4_000
+    with pytest.raises(ValueError):
+        m.collection_time(10, 0.0)
+
+
+def test_detection_input_errors():
+    with pytest.raises(ValueError, match="accuracy drop"):
+        m.samples_to_detect_drop(0.9, 0.95)
+    with pytest.raises(ValueError, match="power"):
+        m.samples_to_detect_drop(0.95, 0.9, power=0.3)
+    with pytest.raises(ValueError, match="alpha"):
+        m.two_window_samples(0.95, 0.9, alpha=0.7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.6, 0.99), st.floats(0.005, 0.2), st.floats(1.1, 3.0))
+def test_samples_fall_as_the_drop_grows(p0, drop, factor):
+    p1_small, p1_big = p0 - drop, p0 - min(drop * factor, p0 - 0.01)
+    if p1_big >= p1_small or p1_small <= 0:
+        return
+    assert m.samples_to_detect_drop(p0, p1_big) <= m.samples_to_detect_drop(p0, p1_small)
+    assert m.two_window_samples(p0, p1_small) >= m.samples_to_detect_drop(p0, p1_small)
+    assert m.samples_to_detect_drop(p0, p1_small, power=0.9) >= m.samples_to_detect_drop(p0, p1_small, power=0.8)
+
+
+# ── monitoring cost ────────────────────────────────────────────────────────────────────────────
+def test_single_model_budget_hand_checked():
+    points = m.datapoints_per_month(3, 50, 4)
+    assert points == 3 * 50 * 4 * 60 * 24 * 30 == 25_920_000
+    assert m.ingestion_cost(points, 0.30) == pytest.approx(7.776)
+    assert m.storage_gb(points, 8) == pytest.approx(0.20736)
+    q = m.query_count(2, 3, 12, 8, 22)
+    assert q == 12_672 and m.query_cost(q, 0.02) == pytest.approx(253.44)
+    total = m.monitoring_cost(7.776, 0.20736, 253.44)
+    assert total == pytest.approx(261.42336)
+    assert abs(total - 153) > 100          # the "about $153" summary does not follow from the inputs
+    assert m.alert_evaluations(10, 60) == 432_000
+    with pytest.raises(ValueError):
+        m.monitoring_cost(1, -1, 0)
+
+
+def test_tiered_retention_hand_checked():
+    day = 86_400
+    tiered = m.tiered_retained_points([(15, day), (60, 7 * day), (300, 30 * day)])
+    assert tiered == 5_760 + 8_640 + 6_624
+    flat = m.flat_retained_points(15, 30 * day)
+    assert flat == 172_800
+    assert 0.80 <= 1 - tiered / flat <= 0.90
+    with pytest.raises(ValueError):
+        m.tiered_retained_points([(15, 2 * day), (60, day)])
+
+
+def test_observability_roi_and_sampling():
+    assert m.scale_volume(1.0, 1, 60) == pytest.approx(1 / 60)
+    assert m.observability_cost_rate(2, 10, 0.1, 0.05) == pytest.approx(3.0)
+    assert m.dynamic_sampling_fraction(0.01, 0.01, 1.0) == pytest.approx(0.0199)
+    assert m.monitoring_roi(5, 50_000, 50_000) == 5
+    assert m.breakeven_incidents(50_000, 50_000) == 1
+    with pytest.raises(ValueError):
+        m.monitoring_roi(1, 1, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 500), st.floats(0.1, 60))
+def test_ingestion_is_linear(variants, metrics, per_min):
+    one = m.datapoints_per_month(variants, metrics, per_min)
+    assert m.datapoints_per_month(2 * variants, metrics, per_min) == pytest.approx(2 * one)
+    assert m.datapoints_per_month(variants, metrics, 2 * per_min) == pytest.approx(2 * one)
+
+
+# ── rotting asset ──────────────────────────────────────────────────────────────────────────────
+def test_scheduled_and_triggered_runs_hand_checked():
+    s = m.simulate_retraining(365, 0.90, 0.0003, interval=90)
+    t = m.simulate_retraining(365, 0.90, 0.0003, threshold=0.82)
+    assert s.retrain_days == [90, 180, 270, 360]
+    assert s.min == pytest.approx(0.9 * math.exp(-0.0003 * 89))
+    # ln(0.90/0.82)/0.0003 = 310.3 days: the first whole day below the threshold is day 311
+    assert m.equivalent_interval(0.90, 0.82, 0.0003) == pytest.approx(310.30, abs=0.01)
+    assert t.retrain_days == [311]
+    assert t.min == pytest.approx(0.9 * math.exp(-0.0003 * 310))
+    assert s.mean > t.mean and s.retrains > t.retrains
+    lagged = m.simulate_retraining(365, 0.90, 0.0003, threshold=0.82, lag=5)
+    assert lagged.retrain_days == [316] and lagged.days_below(0.82) == 5
+
+
+def test_strategy_costs_and_breakeven():
+    s = m.simulate_retraining(365, 0.90, 0.0003, interval=90)
+    t = m.simulate_retraining(365, 0.90, 0.0003, threshold=0.82)
+    retrain, loss = m.strategy_cost(s, 0.90, 5_000, 5_000)
+    assert retrain == 20_000 and loss == pytest.approx(5_000 * float(np.sum(0.90 - s.accuracy)))
+    qv = m.breakeven_value_rate(t, s, 0.90, 5_000)
+    assert sum(m.strategy_cost(s, 0.90, 5_000, qv)) == pytest.approx(sum(m.strategy_cost(t, 0.90, 5_000, qv)))
+    assert qv == pytest.approx(1_721.1, abs=0.1)
+    assert math.isnan(m.breakeven_value_rate(s, s, 0.90, 5_000))
+
+
+def test_retraining_input_errors():
+    with pytest.raises(ValueError, match="exactly one"):
+        m.simulate_retraining(365, 0.9, 0.001)
+    with pytest.raises(ValueError):
+        m.equivalent_interval(0.9, 0.95, 0.001)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(1e-4, 0.01), st.floats(0.5, 0.98), st.integers(5, 120))
+def test_rotting_asset_properties(lam, ratio, interval):
+    A0 = 0.9
+    thr = A0 * ratio
+    t = m.simulate_retraining(365, A0, lam, threshold=thr)
+    assert t.days_below(thr) == 0                      # no lag: never served below the threshold
+    assert t.accuracy.max() <= A0
+    a = m.simulate_retraining(365, A0, lam, interval=interval)
+    b = m.simulate_retraining(365, A0, lam, interval=interval + 10)
+    assert b.min <= a.min + 1e-15 and b.retrains <= a.retrains
+
+
+# ── the notebook's explorers ───────────────────────────────────────────────────────────────────
+@pytest.fixture(scope="module")
+def ns():
+    from notebook_ns import load_namespace
+
+    return load_namespace("monitoring")
+
+
+def test_scenarios_of_the_prose(ns):
+    assert ns["delay"].n_exact == 169 and ns["delay"].rule_of_thumb == 1_000
+    assert ns["asset"].winner == "scheduled" and ns["low_value"].winner == "trigger-based"
+    assert ns["budget"].total == pytest.approx(261.42336)
+    assert ns["roi"].roi == 5
+
+
+def test_delay_explorer(ns):
+    ex = ns["delay_explorer"]
+    before = ex.text.value
+    assert ex.message.value == ""                          # defaults: nothing to warn about
+    ex.sliders["drop"].value = 0.01
+    assert ex.text.value != before
+    assert "rule of thumb" in ex.message.value and "longer than the 7-day limit" in ex.message.value
+    ex.set(drop="0.9")
+    assert "drop" in ex.error and "between 0.002 and 0.3" in ex.error
+    ex.set(drop="0.05")
+    assert ex.error is None and ex.message.value == ""
+
+
+def test_asset_explorer(ns):
+    ex = ns["asset_explorer"]
+    before = ex.text.value
+    ex.sliders["query_volume"].value = 1_000
+    assert ex.text.value != before and "trigger-based strategy is cheaper" in ex.text.value
+    ex.sliders["interval"].value = 365
+    assert "Scheduled retraining every 365 days" in ex.message.value
+    ex.set(threshold="0.95")                                # a valid number that breaks an invariant
+    assert ex.error is not None and "must be below the accuracy right after retraining" in ex.error
+    ex.set(retrain_cost="-5")
+    assert "retrain_cost" in ex.error and "between 100 and 1,000,000" in ex.error
+    ex.set(threshold="0.82", interval="90", query_volume="10000", retrain_cost="5000")
+    assert ex.error is None and "scheduled strategy is cheaper" in ex.text.value
+
+
+def test_budget_explorer(ns):
+    ex = ns["budget_explorer"]
+    before = ex.text.value
+    assert "USD 261.42" in before and "$" not in before     # no dollar pairs for MathJax to misread
+    ex.sliders["label_cardinality"].value = 1_000
+    assert ex.text.value != before
+    assert "over the $500 budget" in ex.message.value and "ingestion" in ex.message.value
+    ex.set(users="-1")
+    assert "users" in ex.error and "between 0 and 500" in ex.error
+    ex.set(label_cardinality="1", users="3")
+    assert ex.error is None and ex.message.value == ""
