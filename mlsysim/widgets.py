@@ -47,7 +47,7 @@ class Explorer(W.VBox):
     """An interactive view of one Calculation. See the module docstring."""
 
     def __init__(self, calc_cls, params=None, render=None, plot=None, base=None, title=None,
-                 figsize=(6.4, 3.4)):
+                 figsize=(6.4, 3.4), margins=None):
         if isinstance(calc_cls, Calculation):
             base = {**calc_cls.inputs(), **(base or {})}
             calc_cls = type(calc_cls)
@@ -55,7 +55,7 @@ class Explorer(W.VBox):
         self.base = dict(base or {})
         declared = calc_cls.params()
         names = list(params) if params is not None else [
-            n for n, p in declared.items() if p.choices is None and p.lo is not None and p.hi is not None]
+            n for n, p in declared.items() if p.choices is not None or (p.lo is not None and p.hi is not None)]
         missing = [n for n in names if n not in declared]
         if missing:
             raise ParamError(f"{calc_cls.__name__} has no parameter {', '.join(missing)}; "
@@ -64,6 +64,7 @@ class Explorer(W.VBox):
                                                       if k.endswith("_str")))
         self._plot = plot
         self._figsize = figsize
+        self._margins = {"left": 0.13, "right": 0.97, "bottom": 0.16, "top": 0.95, **(margins or {})}
         self._fig = self._ax = None
         self._syncing = False
         self.calc = None          # last valid Calculation
@@ -73,12 +74,17 @@ class Explorer(W.VBox):
             p = declared[n]
             start = self.base.get(n, p.default)
             slider = self._slider(p, start)
+            slider.observe(self._on_slider, names="value")
+            slider._mlsysim_name = n
+            self.sliders[n] = slider
+            if p.choices is not None:          # a dropdown needs no text box
+                rows.append(W.HBox([slider]))
+                continue
             entry = W.Text(value=_value_text(start), continuous_update=False,
                            layout=W.Layout(width="110px"), tooltip=p.allowed())
-            slider.observe(self._on_slider, names="value")
             entry.observe(self._on_entry, names="value")
-            slider._mlsysim_name = entry._mlsysim_name = n
-            self.sliders[n], self.entries[n] = slider, entry
+            entry._mlsysim_name = n
+            self.entries[n] = entry
             rows.append(W.HBox([slider, entry]))
         self.text = W.HTMLMath(layout=W.Layout(margin="6px 0 0 0"))
         self.message = W.HTML()
@@ -92,8 +98,12 @@ class Explorer(W.VBox):
 
     @staticmethod
     def _slider(p, start):
+        style = {"description_width": "260px"}
+        if p.choices is not None:
+            return W.Dropdown(options=list(p.choices), value=start, description=p.describe(), style=style,
+                              layout=W.Layout(width="560px"))
         common = dict(description=p.describe(), continuous_update=False, readout=False,
-                      style={"description_width": "220px"}, layout=W.Layout(width="520px"))
+                      style=style, layout=W.Layout(width="560px"))
         if p.log:
             return W.FloatLogSlider(value=start, base=10, min=math.log10(p.lo), max=math.log10(p.hi),
                                     step=p.step or (math.log10(p.hi) - math.log10(p.lo)) / 200, **common)
@@ -106,9 +116,10 @@ class Explorer(W.VBox):
         if self._syncing:
             return
         name = change["owner"]._mlsysim_name
-        self._syncing = True
-        self.entries[name].value = _value_text(change["new"])
-        self._syncing = False
+        if name in self.entries:
+            self._syncing = True
+            self.entries[name].value = _value_text(change["new"])
+            self._syncing = False
         self.update()
 
     def _on_entry(self, change):
@@ -133,10 +144,18 @@ class Explorer(W.VBox):
     def set(self, **values):
         """Set inputs as a reader would type them (invalid values produce a message)."""
         for name, v in values.items():
-            if name not in self.entries:
-                self._show_error(f"This explorer has no input {name!r}; it has: {', '.join(self.entries)}.")
+            if name not in self.sliders:
+                self._show_error(f"This explorer has no input {name!r}; it has: {', '.join(self.sliders)}.")
                 return
-            self.entries[name].value = str(v)
+            if name in self.entries:
+                self.entries[name].value = str(v)
+                continue
+            p = self.calc_cls.params()[name]          # a dropdown: only its choices are possible
+            try:
+                self.sliders[name].value = p.validate(v)
+            except ParamError as exc:
+                self._show_error(f"{p.label}: {exc}")
+                return
 
     def update(self, **exact):
         values = {**self.values(), **exact}
@@ -172,7 +191,7 @@ class Explorer(W.VBox):
         if self._fig is None:
             self._fig, self._ax, _, plt = viz.setup_plot(figsize=self._figsize)
             self._fig.set_layout_engine(None)
-            self._fig.subplots_adjust(left=0.13, right=0.97, bottom=0.16, top=0.95)
+            self._fig.subplots_adjust(**self._margins)
             plt.close(self._fig)              # keep it out of pyplot's figure manager (no inline display)
         self._ax.clear()
         self._plot(calc, self._ax)
@@ -184,7 +203,13 @@ class Explorer(W.VBox):
         return f"Explorer({self.calc_cls.__name__}: {', '.join(self.sliders)})"
 
 
-def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None, figsize=(6.4, 3.4)):
-    """Build an :class:`Explorer` for ``calc_cls`` (a Calculation class or instance)."""
+def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None, figsize=(6.4, 3.4),
+            margins=None):
+    """Build an :class:`Explorer` for ``calc_cls`` (a Calculation class or instance).
+
+    ``params`` picks and orders the inputs (default: every Param with a range or choices); ``render``
+    turns a Calculation into Markdown; ``plot(calc, ax)`` draws on a reused axes; ``margins`` overrides
+    the plot's fixed subplot margins (``left``, ``right``, ``bottom``, ``top``) for long tick labels.
+    """
     return Explorer(calc_cls, params=params, render=render, plot=plot, base=base, title=title,
-                    figsize=figsize)
+                    figsize=figsize, margins=margins)

@@ -112,3 +112,20 @@ def test_retraining_explorer_reports_breakdown_and_nonsense(retraining_ns):
     assert "breaks down" in ex.text.value
     ex.set(drift_rate="-0.1")
     assert "RetrainingInterval.drift_rate = -0.1" in ex.error and "between 0.0001 and 1 1/day" in ex.error
+
+
+class Mode(Calculation):
+    effect = Param("relative", choices=("relative", "absolute"), label="Effect is")
+    size = Param(0.02, lo=0.001, hi=0.5, label="Effect size")
+
+    def output(self):
+        self.summary = f"{self.effect} {self.size}"
+
+
+def test_choice_params_become_dropdowns():
+    ex = explore(Mode, render=lambda c: c.summary)
+    assert isinstance(ex.sliders["effect"], W.Dropdown) and "effect" not in ex.entries
+    ex.sliders["effect"].value = "absolute"
+    assert "absolute 0.02" in ex.text.value
+    ex.set(effect="both")
+    assert "Mode.effect = 'both' is not allowed" in ex.error and "'relative', 'absolute'" in ex.error

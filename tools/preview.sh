@@ -9,7 +9,9 @@ out=$(mktemp -d /tmp/preview.XXXXXX)
   echo "format: jb-book"
   echo "root: book/intro"
   echo "chapters:"
-  for f in "$@"; do echo "  - file: ${f%.*}"; done
+  # intro.md links to these two pages, so they are always part of a preview
+  for f in book/how_to_use book/retraining_economics "$@"; do echo "${f%.*}"; done | awk '!seen[$0]++' \
+    | sed 's/^/  - file: /' 
   echo "  - file: book/glossary"
   echo "  - file: book/bibliography"
 } > "$out/_toc.yml"
