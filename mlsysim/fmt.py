@@ -126,6 +126,14 @@ def fmt_duration(seconds, precision: int = 1, unit: str | None = None) -> str:
     return Text(f"{number} {name}{'s' if plural else ''}")
 
 
+def _money(cell) -> str:
+    """Escape a dollar sign that starts an amount (``$5,000``) so MyST does not read it as math;
+    ``$T^*$`` stays math."""
+    import re
+
+    return re.sub(r"(?<!\\)\$(?=[\d.])", r"\\$", str(cell))
+
+
 def md_table(headers, rows, caption: str | None = None, label: str | None = None,
              align: str | None = None) -> str:
     """A MyST table (with caption and label when given) built from computed cells.
@@ -133,8 +141,8 @@ def md_table(headers, rows, caption: str | None = None, label: str | None = None
     ``align`` is one character per column: ``l``, ``r`` or ``c``.  The result is Markdown text;
     display it with ``IPython.display.Markdown`` so the website numbers it like a typed table.
     """
-    headers = [str(h) for h in headers]
-    rows = [[str(c) for c in r] for r in rows]
+    headers = [_money(h) for h in headers]
+    rows = [[_money(c) for c in r] for r in rows]
     for r in rows:
         if len(r) != len(headers):
             raise ValueError(f"row {r} has {len(r)} cells; the table has {len(headers)} columns")
@@ -148,6 +156,6 @@ def md_table(headers, rows, caption: str | None = None, label: str | None = None
     body = "\n".join(lines)
     if caption is None and label is None:
         return body
-    head = f":::{{table}} {caption or ''}".rstrip()
+    head = f":::{{table}} {_money(caption or '')}".rstrip()
     name = f"\n:name: {label}" if label else ""
     return f"{head}{name}\n\n{body}\n:::"

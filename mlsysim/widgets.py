@@ -28,7 +28,7 @@ _MD = None
 
 
 def md_to_html(text: str) -> str:
-    """Markdown (CommonMark + tables) to HTML for the explorer's text area. ``$…$`` is left for MathJax."""
+    """Markdown (CommonMark + tables) to HTML for the explorer's text area (no math: ``$`` is money)."""
     global _MD
     if _MD is None:
         from markdown_it import MarkdownIt
@@ -86,7 +86,7 @@ class Explorer(W.VBox):
             entry._mlsysim_name = n
             self.entries[n] = entry
             rows.append(W.HBox([slider, entry]))
-        self.text = W.HTMLMath(layout=W.Layout(margin="6px 0 0 0"))
+        self.text = W.HTML(layout=W.Layout(margin="6px 0 0 0"))  # plain HTML: "$5 … $9" is money, not math
         self.message = W.HTML()
         self.out = W.Image(format="png", layout=W.Layout(max_width="100%")) if plot else None
         header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []

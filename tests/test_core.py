@@ -157,3 +157,9 @@ def test_param_declaration_errors():
         Param(1.0, lo=0, hi=2, log=True)
     with pytest.raises(ValueError, match="reversed"):
         Param(1.0, lo=3, hi=2)
+
+
+def test_md_table_escapes_money_but_not_math():
+    t = md_table(["Effect on $T^*$", "Saving"], [["x", "$5,000 and \\$3,000"]], caption="Saves $2M", label="tbl-m")
+    assert "Effect on $T^*$" in t and "\\$5,000 and \\$3,000" in t and "Saves \\$2M" in t
+    assert "\\\\$" not in t                                  # an already escaped sign is not escaped twice
