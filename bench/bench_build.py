@@ -86,7 +86,7 @@ def kernel_startup(runs: int = 3) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        km, kc = start_new_kernel(kernel_name="python3")
+        km, kc = start_new_kernel(kernel_name="python3", stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t)
         kc.stop_channels()
         km.shutdown_kernel(now=True)

@@ -75,7 +75,7 @@ def notebook_ns():
 
 def test_self_check_messages_never_show_the_key(notebook_ns, capsys):
     ex1 = notebook_ns["ex1"]                                   # key = 10 days
-    for answer, expected in [(None, "not answered yet. Set answer_ex1 = <your number (days)>"),
+    for answer, expected in [(None, "not answered yet.\nSet answer_ex1 = <your number (days)> in the cell above"),
                              (10.1, "✔ correct — within ±2% of the model's value"),
                              (12.0, "✘ not within ±2% of the model's value (days)"),
                              ("10", "answer_ex1 is not usable: the text '10' is not a number"),
@@ -140,7 +140,7 @@ def test_declaration_errors_are_clear(notebook_ns):
 
 def test_variant_shows_the_inputs_as_a_table(notebook_ns):
     md = notebook_ns["inputs"]._repr_markdown_()
-    assert "| Rate | 0.100 |  | `ex_rate` |" in md
+    assert "| Rate | 0.1 |  | `ex_rate` |" in md
 
 
 # -- reading values back from a kernel -----------------------------------------------------------

@@ -40,6 +40,8 @@ KERNEL_IDLE = """() => {
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.status === 'idle';
 }"""
+RUNNING = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+  .some(p => p.textContent.includes('*'))"""
 ALL_RUN = """() => {
   const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')];
   return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
@@ -142,6 +144,8 @@ def test_reader_runs_the_retraining_notebook_and_moves_the_explorer(lab, browser
         t1 = time.perf_counter()
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+        # The stored prompts already read [1], [2], …: first see the run start (cells queued as [*]).
+        page.wait_for_function(RUNNING, timeout=30_000, polling=50)
         page.wait_for_function(ALL_RUN, timeout=180_000)
         page.wait_for_function(KERNEL_IDLE, timeout=180_000)
         ran = time.perf_counter() - t1

@@ -213,11 +213,14 @@ class Variant:
         return {n: d.spec() for n, d in self.draws.items()}
 
     def _rows(self):
-        from ..fmt import fmt_sig
-
         for name, d in self.draws.items():
             v = self.namespace.get(name)
-            shown = fmt_sig(v, max(d.sig, 3)) if isinstance(v, Real) and not isinstance(v, bool) else repr(v)
+            if isinstance(v, bool) or not isinstance(v, Real):
+                shown = repr(v)
+            elif float(v).is_integer() and abs(v) < 1e15:
+                shown = f"{int(v):,}"                      # 250000.0 → 250,000
+            else:
+                shown = f"{float(v):,.6g}"                 # exactly the value in the parameters cell
             yield d.label or name, shown, d.unit or "", name
 
     def _repr_markdown_(self):
@@ -299,7 +302,7 @@ class NumericExercise(_Exercise):
         within = _tol_text(self.tol, self.abs_tol, self.unit)
         head = f"Exercise {self.id}"
         if v.status == "missing":
-            return (f"{head}: not answered yet. Set {self.answer_var} = <your number{unit}> in the cell "
+            return (f"{head}: not answered yet.\nSet {self.answer_var} = <your number{unit}> in the cell "
                     f"above, then run this cell again.")
         if v.status == "non-numeric":
             return f"{head}: {self.answer_var} is not usable: {v.detail}."
@@ -314,7 +317,8 @@ class NumericExercise(_Exercise):
                     break
         except Exception:  # noqa: BLE001
             pass
-        return (f"{head}: ✘ not within {within} of the model's value{unit}.{hint or ' Check the formula, the units and your inputs, then try again.'}")
+        return (f"{head}: ✘ not within {within} of the model's value{unit}.\n"
+                f"{hint.strip() or 'Check the formula, the units and your inputs, then try again.'}")
 
 
 class ChoiceExercise(_Exercise):
@@ -347,7 +351,7 @@ class ChoiceExercise(_Exercise):
             return None
         msg = self.message(self.grade(answer, key))
         if self.explain and answer is not None and not (isinstance(explanation, str) and explanation.strip()):
-            msg += f" Now justify it in {self.explain_var} (one or two sentences, graded by your instructor)."
+            msg += f"\nNow justify it in {self.explain_var} (one or two sentences, graded by your instructor)."
         print(msg)
         return None
 
@@ -355,12 +359,12 @@ class ChoiceExercise(_Exercise):
         opts = " or ".join(repr(o) for o in self.options)
         head = f"Exercise {self.id}"
         if v.status == "missing":
-            return f"{head}: not answered yet. Set {self.answer_var} to {opts}, then run this cell again."
+            return f"{head}: not answered yet.\nSet {self.answer_var} to {opts}, then run this cell again."
         if v.status == "invalid":
             return f"{head}: {v.detail}; choose {opts}."
         if v.status == "correct":
             return f"{head}: ✔ your decision agrees with what the model says for your inputs."
-        return f"{head}: ✘ the model's numbers for your inputs point the other way. Recompute and reconsider."
+        return f"{head}: ✘ the model's numbers for your inputs point the other way.\nRecompute and reconsider."
 
 
 # -- read by the coursework tools through a kernel -------------------------------------------

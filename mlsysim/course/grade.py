@@ -86,7 +86,7 @@ def _find_record(submissions: Path, params) -> Path:
     raise CourseError("no parameter record: pass --params dist/params.json (written by `assign`)")
 
 
-def _key_notebook(record: dict, record_path: Path, override, ignore_hash: bool) -> bytes:
+def _key_notebook(record: dict, record_path: Path, override, ignore_hash: bool) -> tuple[bytes, Path]:
     info = record["notebook"]
     if override:
         candidates = [Path(override)]
@@ -101,7 +101,7 @@ def _key_notebook(record: dict, record_path: Path, override, ignore_hash: bool) 
         raise CourseError(f"the key notebook {path} has changed since the variants were generated "
                           f"(SHA-256 differs from params.json), so its keys may not match what students "
                           f"were asked; pass the original with --key-notebook, or --ignore-key-hash")
-    return data
+    return data, path
 
 
 def _package_hash() -> str:
@@ -131,19 +131,64 @@ def _limit_resources(memory_mb: int):
         pass
 
 
+_RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
+          "import mlsysim.course.exercises as _mlsysim_e; _mlsysim_e.reset_registry()\n"
+          "import matplotlib.pyplot as _mlsysim_plt; _mlsysim_plt.close('all')\n"
+          "del _mlsysim_e, _mlsysim_plt")
+_MARK = "__mlsysim_keys__ "
+
+
 def _run_job(job: dict) -> dict:
-    """Execute one notebook (a key run or a submission) in a fresh kernel; runs in a worker."""
+    """Execute one submission in a fresh kernel, or a batch of key runs; runs in a worker."""
     import nbformat
 
     from .runner import run_notebook
 
     nb = nbformat.reads(job["notebook"], as_version=4)
-    if job.get("inject") is not None:
-        nb = inject_parameters(nb, job["inject"])
+    if job["kind"] == "keys":
+        return _run_key_batch(nb, job)
     with tempfile.TemporaryDirectory(prefix="mlsysim-grade-") as tmp:
-        workdir = job.get("workdir") or tmp
-        run = run_notebook(nb, timeout=job["timeout"], workdir=workdir, expressions=job["expressions"])
+        run = run_notebook(nb, timeout=job["timeout"], workdir=tmp, expressions=job["expressions"])
     return {"id": job["id"], "kind": job["kind"], "run": run.as_dict()}
+
+
+def _run_key_batch(template, job: dict) -> dict:
+    """Keys for several recorded input sets, one after the other in one kernel.
+
+    Each set runs the *whole* pristine notebook with its inputs injected, after a reset of the
+    kernel's namespace (``%reset -f``), the exercise registry and matplotlib — the notebook's
+    own code from the top, as in a fresh kernel, without paying for a new kernel and imports
+    every time (that is about half of a run).  Submissions never share kernels.
+    """
+    import nbformat
+
+    from .runner import run_notebook
+
+    cells, spans = [], []
+    for key_id, params in job["batch"]:
+        cells.append(nbformat.v4.new_code_cell(_RESET))
+        start = len(cells)
+        cells += [nbformat.v4.new_code_cell(c.source, metadata=c.metadata)
+                  for c in inject_parameters(template, params).cells if c.cell_type == "code"]
+        spans.append((key_id, start, len(cells)))
+        cells.append(nbformat.v4.new_code_cell(f"print({_MARK!r} + {_MOD}.keys_json())"))
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=template.metadata)
+    with tempfile.TemporaryDirectory(prefix="mlsysim-keys-") as tmp:
+        run = run_notebook(nb, timeout=job["timeout"] * len(job["batch"]), workdir=job.get("workdir") or tmp)
+    keys = {}
+    for key_id, start, end in spans:
+        errors = [e for e in run.errors if start < e["cell"] <= end]
+        printed = "".join(o.get("text", "") for o in nb.cells[end].get("outputs", [])
+                          if o.get("output_type") == "stream")
+        if errors:
+            e = errors[0]
+            keys[key_id] = {"__error__": f"the key notebook raised in cell {e['cell'] - start} "
+                                         f"({e['line']!r}): {e['ename']}: {e['evalue']}"}
+        elif _MARK in printed:
+            keys[key_id] = json.loads(printed.split(_MARK, 1)[1])
+        else:
+            keys[key_id] = {"__error__": f"the key notebook did not finish: {run.status} {run.detail}".strip()}
+    return {"id": job["id"], "kind": "keys", "keys": keys}
 
 
 # -- static checks of a submission -----------------------------------------------------------------
@@ -240,7 +285,8 @@ def grade(submissions, out, params=None, key_notebook=None, timeout: float = 60,
     feedback = Path(feedback) if feedback else out.with_name(f"{out.stem}-feedback")
     record_path = _find_record(submissions, params)
     record = load_record(record_path)
-    key_bytes = _key_notebook(record, record_path, key_notebook, ignore_key_hash)
+    key_bytes, key_path = _key_notebook(record, record_path, key_notebook, ignore_key_hash)
+    key_workdir = str(key_path.resolve().parent)       # the key notebook runs where it lives, as in the book
     key_text = key_bytes.decode("utf-8")
     exercises = record["exercises"]
     roster = list(record["students"])
@@ -285,15 +331,17 @@ def grade(submissions, out, params=None, key_notebook=None, timeout: float = 60,
     for name in record["variant"]:
         expressions[f"param:{name}"] = f"repr({name})"
 
-    key_jobs, key_of = {}, {}
+    key_sets, key_of = {}, {}
     for sid in to_run:
         p = record["students"][sid]["params"]
         k = json.dumps(p, sort_keys=True)
         key_of[sid] = k
-        key_jobs.setdefault(k, {"id": k, "kind": "key", "notebook": key_text, "inject": p,
-                                "timeout": max(timeout, 300), "workdir": None,
-                                "expressions": {"keys": f"{_MOD}.keys_json()"}})
-    log(f"grading {len(to_run)} notebooks ({len(key_jobs)} answer keys first) with {jobs} worker(s), "
+        key_sets.setdefault(k, p)
+    items = list(key_sets.items())
+    n_batches = max(1, min(jobs, len(items)))
+    key_jobs = [{"id": f"keys-{b}", "kind": "keys", "notebook": key_text, "batch": items[b::n_batches],
+                 "timeout": max(timeout, 300), "workdir": key_workdir} for b in range(n_batches) if items[b::n_batches]]
+    log(f"grading {len(to_run)} notebooks ({len(key_sets)} answer keys first) with {jobs} worker(s), "
         f"timeout {timeout:g} s per notebook…")
 
     ctx = multiprocessing.get_context("spawn")
@@ -302,29 +350,33 @@ def grade(submissions, out, params=None, key_notebook=None, timeout: float = 60,
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_limit_resources,
                              initargs=(memory_mb,)) as pool:
         # 2. keys, from the pristine notebook and the recorded inputs only
-        for res in pool.map(_run_job, key_jobs.values()):
-            keys[res["id"]] = _decode_keys(res["run"])
+        for job, fut in [(j, pool.submit(_run_job, j)) for j in key_jobs]:
+            try:
+                keys.update(fut.result()["keys"])
+            except Exception as exc:  # noqa: BLE001 – reported per student as key-error
+                keys.update({k: {"__error__": f"computing keys failed: {type(exc).__name__}: {exc}"}
+                             for k, _ in job["batch"]})
         t_keys = time.monotonic()
         # 3. submissions, with the tripwire
         baseline = _package_hash()
-        pending, running = {}, {}
+        pending = {}
         for sid in to_run:
-            job = {"id": sid, "kind": "submission", "notebook": blobs[sid].decode("utf-8"), "inject": None,
-                   "timeout": timeout, "workdir": None, "expressions": expressions}
+            job = {"id": sid, "kind": "submission", "notebook": blobs[sid].decode("utf-8"),
+                   "timeout": timeout, "expressions": expressions}
             fut = pool.submit(_run_job, job)
             pending[fut] = sid
         while pending:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            finished = [pending.pop(f) for f in done]
+            finished = []
             for f in done:
+                sid = pending.pop(f)
+                finished.append(sid)
                 try:
-                    res = f.result()
+                    runs[sid] = f.result()["run"]
                 except Exception as exc:  # noqa: BLE001 – a worker crash must not stop the others
-                    sid = next(s for s in finished if s not in runs)
-                    res = {"id": sid, "run": {"status": "kernel-failed", "errors": [], "expressions": {},
-                                              "timeout_cell": None, "detail": f"{type(exc).__name__}: {exc}",
-                                              "seconds": 0.0, "truncated": False}}
-                runs[res["id"]] = res["run"]
+                    runs[sid] = {"status": "kernel-failed", "errors": [], "expressions": {}, "timeout_cell": None,
+                                 "detail": f"the grader's worker failed: {type(exc).__name__}: {exc}",
+                                 "seconds": 0.0, "truncated": False}
             if _package_hash() != baseline:
                 for f in pending:
                     f.cancel()
@@ -440,20 +492,6 @@ def grade(submissions, out, params=None, key_notebook=None, timeout: float = 60,
     log(report)
     return {"rows": rows, "csv": csv_text, "unknown": unknown, "ignored": ignored, "feedback": str(feedback),
             "seconds": time.monotonic() - t_start, "report": report}
-
-
-def _decode_keys(run: dict) -> dict:
-    from .runner import decode_repr
-
-    if run["status"] != "ok":
-        return {"__error__": f"the key notebook did not run: {run['status']} {run.get('detail', '')}".strip()}
-    if run["errors"]:
-        e = run["errors"][0]
-        return {"__error__": f"the key notebook raised in cell {e['cell']}: {e['ename']}: {e['evalue']}"}
-    got = run["expressions"].get("keys")
-    if not got or got["status"] != "ok":
-        return {"__error__": "the key notebook's exercises could not be read"}
-    return json.loads(decode_repr(got["text"]))
 
 
 def _feedback(sid, record, rows, d, exercises, max_points, reveal) -> str:
