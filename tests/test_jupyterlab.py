@@ -159,8 +159,8 @@ def test_reader_runs_the_retraining_notebook_and_moves_the_explorer(lab, browser
         explorer = notebook.locator(".jp-OutputArea-output .mlsysim-explorer")
         explorer.wait_for()
         explorer.scroll_into_view_if_needed()
-        result = explorer.locator(".widget-htmlmath").first
-        expect(result).to_contain_text("Square-root law: T* =")
+        result = explorer.locator(".widget-html, .widget-htmlmath").filter(has_text="Square-root law: T*")
+        expect(result).to_have_count(1)
         before = result.inner_text()
         row = explorer.locator(".widget-hbox").filter(has=page.locator(".widget-slider", has_text="Drift rate"))
         expect(row).to_have_count(1)
@@ -197,6 +197,9 @@ def test_reader_runs_the_retraining_notebook_and_moves_the_explorer(lab, browser
         screenshot(page, "jupyterlab/04-notebook.png")
         print(f"JupyterLab: notebook open + kernel idle {opened:.1f} s; Run All {ran:.1f} s")
         assert not rec.external, f"JupyterLab page requested other hosts: {rec.external[:5]}"
+    except Exception:
+        screenshot(page, "jupyterlab/failure.png", full_page=True)
+        raise
     finally:
         (OUT / "console.log").write_text("\n".join(console))
         context.close()

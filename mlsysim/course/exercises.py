@@ -224,7 +224,7 @@ class Variant:
             yield d.label or name, shown, d.unit or "", name
 
     def _repr_markdown_(self):
-        lines = ["**Your inputs** (from the cell tagged `parameters`)", "",
+        lines = ["**Your inputs** (set at the top of the notebook, in the parameters cells)", "",
                  "| Input | Value | Unit | Variable |", "|:--|--:|:--|:--|"]
         lines += [f"| {lab} | {val} | {unit} | `{name}` |" for lab, val, unit, name in self._rows()]
         return "\n".join(lines)

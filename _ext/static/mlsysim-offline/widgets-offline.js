@@ -17,11 +17,15 @@
   "use strict";
   var here = document.currentScript && document.currentScript.src;
   if (here) {
-    var widgets = new URL("../widgets", here).href;
-    var config = window.require && typeof window.require === "object" ? window.require : {};
-    config.paths = config.paths || {};
-    config.paths["@jupyter-widgets/html-manager/dist"] = widgets;
-    window.require = config; // RequireJS reads a pre-existing global `require` object as its config
+    var paths = { "@jupyter-widgets/html-manager/dist": new URL("../widgets", here).href };
+    if (typeof window.require === "function" && typeof window.require.config === "function") {
+      window.require.config({ paths: paths });     // RequireJS is already on the page
+    } else {
+      // RequireJS reads a pre-existing global `require` object as its configuration
+      var config = window.require && typeof window.require === "object" ? window.require : {};
+      config.paths = Object.assign(config.paths || {}, paths);
+      window.require = config;
+    }
   }
 
   function typeset(element) {
