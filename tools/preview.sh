@@ -9,8 +9,8 @@ out=$(mktemp -d /tmp/preview.XXXXXX)
   echo "format: jb-book"
   echo "root: book/intro"
   echo "chapters:"
-  # intro.md links to these two pages, so they are always part of a preview
-  for f in book/how_to_use book/retraining_economics "$@"; do echo "${f%.*}"; done | awk '!seen[$0]++' \
+  # intro.md and how_to_use link to these pages, so they are always part of a preview
+  for f in book/how_to_use book/instructors book/retraining_economics "$@"; do echo "${f%.*}"; done | awk '!seen[$0]++' \
     | sed 's/^/  - file: /' 
   echo "  - file: book/glossary"
   echo "  - file: book/bibliography"
