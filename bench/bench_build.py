@@ -102,7 +102,9 @@ def nbval(notebooks: list[str], workers: int) -> dict:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t
     summary = (proc.stdout.strip().splitlines() or [""])[-1]
-    return {"workers": workers, "wall_s": round(wall, 2), "rc": proc.returncode, "summary": summary}
+    failed = sorted({line.split()[1] for line in proc.stdout.splitlines() if line.startswith("FAILED ")})
+    return {"workers": workers, "wall_s": round(wall, 2), "rc": proc.returncode, "summary": summary,
+            "failed": failed}
 
 
 def main(argv=None) -> int:
@@ -156,6 +158,8 @@ def main(argv=None) -> int:
             print(f"  kernel start-up {startup:.2f} s × {len(notebooks)} = {k_sum:.1f} s; "
                   f"serial / start-ups = {serial['wall_s'] / k_sum:.2f}, parallel / start-ups = {parallel['wall_s'] / k_sum:.2f}")
             print(f"  serial: {serial['summary']}\n  parallel: {parallel['summary']}")
+            for f in sorted(set(serial["failed"]) | set(parallel["failed"])):
+                print(f"  nbval FAILED {f}")
             checks["nbval in parallel is faster than serial"] = parallel["wall_s"] < serial["wall_s"]
         results["checks"] = checks
         for name, passed in checks.items():

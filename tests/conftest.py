@@ -1,4 +1,3 @@
-import os
 import sys
 from pathlib import Path
 
@@ -6,4 +5,3 @@ import matplotlib
 
 matplotlib.use("Agg")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("MPLBACKEND", "Agg")

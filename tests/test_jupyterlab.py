@@ -76,6 +76,7 @@ def lab(tmp_path_factory):
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "failure.png").unlink(missing_ok=True)
     log = open(OUT / "server.log", "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
