@@ -47,7 +47,7 @@ class Explorer(W.VBox):
     """An interactive view of one Calculation. See the module docstring."""
 
     def __init__(self, calc_cls, params=None, render=None, plot=None, base=None, title=None,
-                 figsize=(6.4, 3.4), margins=None):
+                 figsize=(6.4, 3.4), margins=None, plot_alt=None):
         if isinstance(calc_cls, Calculation):
             base = {**calc_cls.inputs(), **(base or {})}
             calc_cls = type(calc_cls)
@@ -88,7 +88,8 @@ class Explorer(W.VBox):
             rows.append(W.HBox([slider, entry]))
         self.text = W.HTML(layout=W.Layout(margin="6px 0 0 0"))  # plain HTML: "$5 … $9" is money, not math
         self.message = W.HTML()
-        self.out = W.Image(format="png", layout=W.Layout(max_width="100%")) if plot else None
+        alt = plot_alt or (f"Plot of {title or calc_cls.__name__} for the inputs set above" if plot else "")
+        self.out = W.Image(format="png", layout=W.Layout(max_width="100%"), tooltip=alt) if plot else None
         header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
         children = header + rows + [self.message, self.text] + ([self.out] if self.out else [])
         super().__init__(children=children, layout=W.Layout(border="1px solid #d9dde3",
@@ -204,12 +205,13 @@ class Explorer(W.VBox):
 
 
 def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None, figsize=(6.4, 3.4),
-            margins=None):
+            margins=None, plot_alt=None):
     """Build an :class:`Explorer` for ``calc_cls`` (a Calculation class or instance).
 
     ``params`` picks and orders the inputs (default: every Param with a range or choices); ``render``
     turns a Calculation into Markdown; ``plot(calc, ax)`` draws on a reused axes; ``margins`` overrides
-    the plot's fixed subplot margins (``left``, ``right``, ``bottom``, ``top``) for long tick labels.
+    the plot's fixed subplot margins (``left``, ``right``, ``bottom``, ``top``) for long tick labels;
+    ``plot_alt`` describes the plot for screen readers (shown as the image's tooltip).
     """
     return Explorer(calc_cls, params=params, render=render, plot=plot, base=base, title=title,
-                    figsize=figsize, margins=margins)
+                    figsize=figsize, margins=margins, plot_alt=plot_alt)
