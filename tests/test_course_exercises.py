@@ -193,3 +193,14 @@ def test_quiz_validation():
         Question("?", ["a", "b"], answer=0, explain=" ")
     with pytest.raises(ValueError, match="at least one question"):
         Quiz("empty", [])
+
+
+def test_keys_that_are_not_numbers_are_invalid(notebook_ns):
+    E.reset_registry()
+    NumericExercise("n1", key=lambda: None)
+    NumericExercise("n2", key=lambda: True)
+    ChoiceExercise("c1", key=lambda: None, options=["a", "b"])
+    keys = json.loads(E.keys_json())
+    assert "must be a number, not NoneType" in keys["n1"]["error"]
+    assert "must be a number, not bool" in keys["n2"]["error"]
+    assert "returned None" in keys["c1"]["error"]

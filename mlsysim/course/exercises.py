@@ -399,8 +399,11 @@ def _evaluate_keys() -> dict:
         if ex.kind == "choice" and isinstance(value, str) and \
                 normalise_choice(value) not in {normalise_choice(o) for o in ex.options}:
             value = {"error": f"key {value!r} is not one of the options"}
-        if ex.kind == "numeric" and isinstance(value, str):
-            value = {"error": "a numeric exercise's key returned text"}
+        if ex.kind == "numeric" and not isinstance(value, dict) and (
+                value is None or isinstance(value, (bool, str))):
+            value = {"error": f"a numeric exercise's key must be a number, not {type(value).__name__}"}
+        if ex.kind == "choice" and value is None:
+            value = {"error": "a choice exercise's key returned None"}
         keys[ex.id] = value
     return keys
 
