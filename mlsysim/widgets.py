@@ -88,10 +88,14 @@ class Explorer(W.VBox):
             rows.append(W.HBox([slider, entry]))
         self.text = W.HTML(layout=W.Layout(margin="6px 0 0 0"))  # plain HTML: "$5 … $9" is money, not math
         self.message = W.HTML()
+        # The static site's widget manager (html-manager 1.0) cannot render an Image with a tooltip,
+        # so the plot's text alternative is a caption under it, read by screen readers and people alike.
         alt = plot_alt or (f"Plot of {title or calc_cls.__name__} for the inputs set above" if plot else "")
-        self.out = W.Image(format="png", layout=W.Layout(max_width="100%"), tooltip=alt) if plot else None
+        self.out = W.Image(format="png", layout=W.Layout(max_width="100%")) if plot else None
+        self.plot_caption = (W.HTML(f'<div class="mlsysim-plot-caption" style="font-size:0.85em;color:#4b5563">'
+                                    f'{html.escape(alt)}</div>') if plot else None)
         header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
-        children = header + rows + [self.message, self.text] + ([self.out] if self.out else [])
+        children = header + rows + [self.message, self.text] + ([self.out, self.plot_caption] if plot else [])
         super().__init__(children=children, layout=W.Layout(border="1px solid #d9dde3",
                                                             padding="8px", margin="8px 0"))
         self.add_class("mlsysim-explorer")
@@ -211,7 +215,7 @@ def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None
     ``params`` picks and orders the inputs (default: every Param with a range or choices); ``render``
     turns a Calculation into Markdown; ``plot(calc, ax)`` draws on a reused axes; ``margins`` overrides
     the plot's fixed subplot margins (``left``, ``right``, ``bottom``, ``top``) for long tick labels;
-    ``plot_alt`` describes the plot for screen readers (shown as the image's tooltip).
+    ``plot_alt`` describes the plot in words (shown as a caption under it).
     """
     return Explorer(calc_cls, params=params, render=render, plot=plot, base=base, title=title,
                     figsize=figsize, margins=margins, plot_alt=plot_alt)

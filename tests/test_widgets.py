@@ -86,7 +86,7 @@ def test_instance_as_base_and_plot():
     ex.sliders["rate"].value = 0.1
     assert len(calls) == 2
     assert repr(ex) == "Explorer(Toy: rate)"
-    assert ex.out.tooltip == "Plot of Toy for the inputs set above"
+    assert "Plot of Toy for the inputs set above" in ex.plot_caption.value
 
 
 # ── the retraining-economics section's own explorer ───────────────────────────
