@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_util import HTML, ROOT, Recorder, free_port, launch, screenshot
+from browser_util import HTML, ROOT, Recorder, free_port, screenshot
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 RAW = re.compile(r"\{(eval|glue|python|numref|ref|eq|term|doc|cite)[:}]|\?\?|^:::|Traceback \(most recent"
@@ -49,16 +49,6 @@ def site():
     yield f"http://127.0.0.1:{port}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 class Visit:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_util import ARTIFACTS, ROOT, Recorder, free_port, launch, screenshot
+from browser_util import ARTIFACTS, ROOT, Recorder, free_port, screenshot
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = "book/retraining_economics.ipynb"
@@ -104,16 +104,6 @@ def lab(tmp_path_factory):
             os.killpg(proc.pid, signal.SIGKILL)     # our own process group only
             proc.wait()
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def test_reader_runs_the_retraining_notebook_and_moves_the_explorer(lab, browser):
