@@ -64,7 +64,7 @@ class Explorer(W.VBox):
                                                       if k.endswith("_str")))
         self._plot = plot
         self._figsize = figsize
-        self._margins = {"left": 0.13, "right": 0.97, "bottom": 0.16, "top": 0.95, **(margins or {})}
+        self._margins = {"left": 0.13, "right": 0.97, "bottom": 0.19, "top": 0.95, **(margins or {})}
         self._fig = self._ax = None
         self._syncing = False
         self.calc = None          # last valid Calculation
