@@ -82,23 +82,52 @@ def execute(path, timeout: int = 300, parameters: dict | None = None, store_expr
     return nb
 
 
+def describe_failure(exc: Exception) -> str:
+    """One readable line for a failed run: the error a cell raised (``ParamError: … must be …``)
+    rather than the colour-coded traceback nbclient wraps it in."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        return f"a cell raised {ename}: {evalue}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="+", type=Path)
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a value of the 'parameters' cell (papermill-style; VALUE is a Python literal)")
+    ap.add_argument("-o", "--output", type=Path, metavar="DIR",
+                    help="write executed notebooks into DIR instead of in place (required with -p)")
     args = ap.parse_args(argv)
+    if args.parameter and args.output is None:
+        ap.error("-p changes a notebook's inputs: give --output DIR so the book's own notebook is not overwritten")
+    import ast
+
     import nbformat
 
+    parameters = {}
+    for item in args.parameter:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            ap.error(f"-p {item!r}: write NAME=VALUE, e.g. -p ex_drift_rate=0.05")
+        try:
+            parameters[name.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            ap.error(f"-p {item!r}: {value!r} is not a Python literal (a number, a quoted string, True/False)")
     status = 0
     for p in args.notebooks:
         try:
-            nb = execute(p, timeout=args.timeout)
+            nb = execute(p, timeout=args.timeout, parameters=parameters or None)
         except Exception as exc:  # noqa: BLE001 – report and continue with the next notebook
-            print(f"FAILED {p}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            print(f"FAILED {p}: {describe_failure(exc)}", file=sys.stderr)
             status = 1
             continue
-        nbformat.write(nb, p)
-        print(f"executed {p}")
+        target = p if args.output is None else args.output / p.name
+        if args.output is not None:
+            args.output.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+        print(f"executed {p} -> {target}" if target != p else f"executed {p}")
     return status
 
 

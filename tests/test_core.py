@@ -163,3 +163,33 @@ def test_md_table_escapes_money_but_not_math():
     t = md_table(["Effect on $T^*$", "Saving"], [["x", "$5,000 and \\$3,000"]], caption="Saves $2M", label="tbl-m")
     assert "Effect on $T^*$" in t and "\\$5,000 and \\$3,000" in t and "Saves \\$2M" in t
     assert "\\\\$" not in t                                  # an already escaped sign is not escaped twice
+
+
+def test_nbrun_reports_a_bad_parameter_in_one_line(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[
+        new_code_cell("rate = 0.02", metadata={"tags": ["parameters"]}),
+        new_code_cell("from mlsysim.calc import Calculation, Param\n"
+                      "class C(Calculation):\n    rate = Param(0.02, unit='1/day', lo=1e-4, hi=1.0)\n"
+                      "C(rate=rate)"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    run = [sys.executable, "-m", "mlsysim.nbrun", str(path), "-o", str(tmp_path / "out")]
+    unsafe = subprocess.run(run[:-2] + ["-p", "rate=0.5"], capture_output=True, text=True)
+    assert unsafe.returncode == 2 and "give --output DIR" in unsafe.stderr
+    out = subprocess.run(run + ["-p", "rate=7"], capture_output=True, text=True)
+    assert out.returncode == 1
+    line = [x for x in out.stderr.splitlines() if x.startswith("FAILED")][0]
+    assert line.endswith("a cell raised ParamError: C.rate = 7 is out of range; it must be a number between "
+                         "0.0001 and 1 1/day.")
+    bad = subprocess.run(run + ["-p", "rate=abc"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "'abc' is not a Python literal" in bad.stderr
+    ok = subprocess.run(run + ["-p", "rate=0.5"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    executed = nbformat.read(tmp_path / "out" / "nb.ipynb", as_version=4)
+    assert "injected-parameters" in executed.cells[1].metadata["tags"] and "rate = 0.5" in executed.cells[1].source
+    assert nbformat.read(path, as_version=4).cells[1].source.startswith("from mlsysim")   # original untouched
