@@ -1,10 +1,12 @@
 """Execute the book's notebooks the way readers and the test-suite do.
 
 ``python -m mlsysim.nbrun book/*.ipynb`` runs each notebook top to bottom in a fresh kernel (cwd =
-the notebook's folder), stores outputs and widget state (so nbval has something to compare and the
-static website shows every explorer's default state), and stores the value of every ``{eval}``
-inline role in the markdown cell's ``user_expressions`` metadata — the place jupyterlab-myst reads
-— so a reader who opens the notebook in JupyterLab sees numbers in the prose before running it.
+the notebook's folder) and stores it in the book's *stored form* (:func:`stored_form`): the text
+outputs nbval compares, and the value of every ``{eval}`` inline role in the markdown cell's
+``user_expressions`` metadata — the place jupyterlab-myst reads — so a reader who opens the notebook
+in JupyterLab sees numbers in the prose before running it, and a reviewer sees in ``git diff`` which
+printed numbers a change moves. Images and widget state are generated data: the website's build
+executes every page itself, so they are never stored.
 """
 from __future__ import annotations
 
@@ -44,8 +46,9 @@ def _user_expressions(client, expressions):
 
 
 def execute(path, timeout: int = 300, parameters: dict | None = None, store_expressions: bool = True,
-            allow_errors: bool = False, kernel_name: str = "python3"):
-    """Execute one notebook and return the executed ``NotebookNode`` (not written)."""
+            allow_errors: bool = False, kernel_name: str = "python3", full: bool = False):
+    """Execute one notebook and return the executed ``NotebookNode`` (not written): in the stored
+    form (:func:`stored_form`), or with every output and the widget state if ``full``."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -56,13 +59,15 @@ def execute(path, timeout: int = 300, parameters: dict | None = None, store_expr
 
         nb = inject_parameters(nb, parameters)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=allow_errors,
-                            record_timing=False, store_widget_state=True,
+                            record_timing=False, store_widget_state=full,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
         results = _user_expressions(client, eval_expressions(nb)) if store_expressions else {}
-        client.set_widgets_metadata()
+        language_info = _language_info(client)
+        if full:
+            client.set_widgets_metadata()
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
@@ -79,7 +84,64 @@ def execute(path, timeout: int = 300, parameters: dict | None = None, store_expr
     failed = [e for e, r in results.items() if r.get("status") != "ok"]
     if failed:
         raise RuntimeError(f"{path}: inline expressions failed to evaluate: {', '.join(failed)}")
+    if full:
+        nb.metadata["language_info"] = language_info
+        return nb
+    return stored_form(nb, language_info)
+
+
+# Output data kept in the repository: text that nbval compares and a reviewer can read.
+STORED_MIME = ("text/plain", "text/markdown", "text/html", "text/latex")
+
+# The kernelspec JupyterLab writes for the book's kernel; storing anything else makes JupyterLab mark a
+# notebook modified the moment it opens (and autosave then rewrite it).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def stored_form(nb, language_info: dict | None = None):
+    """Reduce an executed notebook to what the repository keeps, in place, and return it.
+
+    - code outputs keep only text MIME types (:data:`STORED_MIME`) and no output metadata: base64
+      images and widget views are dropped (an output left with no data is dropped too);
+    - ``{eval}`` results keep only ``text/plain``;
+    - notebook metadata keeps no widget state; kernelspec and ``language_info`` are what JupyterLab
+      writes itself, so opening a notebook does not modify it.
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for item in cell.metadata.get("user_expressions", []):
+                result = item.get("result", {})
+                data = result.get("data", {})
+                item["result"] = {"status": result.get("status", "error"),
+                                  **({"data": {"text/plain": data["text/plain"]}, "metadata": {}}
+                                     if "text/plain" in data else {})}
+            continue
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if "data" in out:
+                out["data"] = {k: v for k, v in out["data"].items() if k in STORED_MIME}
+                out["metadata"] = {}
+                if not out["data"]:
+                    continue
+            kept.append(out)
+        cell.outputs = kept
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    if language_info is not None:
+        nb.metadata["language_info"] = language_info
     return nb
+
+
+def _language_info(client) -> dict:
+    from nbclient.util import run_sync
+
+    msg_id = client.kc.kernel_info()
+    while True:
+        reply = run_sync(client.kc.get_shell_msg)(timeout=60)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply["content"]["language_info"]
 
 
 def describe_failure(exc: Exception) -> str:
@@ -99,6 +161,8 @@ def main(argv=None) -> int:
                     help="override a value of the 'parameters' cell (papermill-style; VALUE is a Python literal)")
     ap.add_argument("-o", "--output", type=Path, metavar="DIR",
                     help="write executed notebooks into DIR instead of in place (required with -p)")
+    ap.add_argument("--full", action="store_true",
+                    help="keep every output and the widget state (for readers' copies), not the stored form")
     args = ap.parse_args(argv)
     if args.parameter and args.output is None:
         ap.error("-p changes a notebook's inputs: give --output DIR so the book's own notebook is not overwritten")
@@ -118,7 +182,7 @@ def main(argv=None) -> int:
     status = 0
     for p in args.notebooks:
         try:
-            nb = execute(p, timeout=args.timeout, parameters=parameters or None)
+            nb = execute(p, timeout=args.timeout, parameters=parameters or None, full=args.full)
         except Exception as exc:  # noqa: BLE001 – report and continue with the next notebook
             print(f"FAILED {p}: {describe_failure(exc)}", file=sys.stderr)
             status = 1
