@@ -7,7 +7,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS  ?= 2
 
-.PHONY: book vendor serve test unit nbval lab execute clean bench help
+.PHONY: book vendor serve test unit nbval lab execute clean bench help diff-setup
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lab      open the book in JupyterLab (MyST prose + widgets)"
 	@echo "make execute  re-execute notebooks in place (NB=book/x.ipynb for one)"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make diff-setup  let git diff/merge notebooks with nbdime (this clone only)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -52,6 +53,10 @@ execute: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
+
+# nbdime as git's diff and merge driver for *.ipynb (.gitattributes names the drivers), this clone only.
+diff-setup: $(STAMP)
+	$(BIN)/nbdime config-git --enable
 
 bench: $(STAMP)
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
