@@ -55,8 +55,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
 # nbdime as git's diff and merge driver for *.ipynb (.gitattributes names the drivers), this clone only.
+# Absolute paths, so `git diff` works without the venv on PATH.
 diff-setup: $(STAMP)
 	$(BIN)/nbdime config-git --enable
+	git config diff.jupyternotebook.command "$(abspath $(BIN))/git-nbdiffdriver diff"
+	git config merge.jupyternotebook.driver "$(abspath $(BIN))/git-nbmergedriver merge %O %A %B %L %P"
 
 bench: $(STAMP)
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
