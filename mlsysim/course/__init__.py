@@ -12,10 +12,12 @@ Instructor commands (see ``book/instructors.md``)::
 Importing this package is light: the quiz widgets (ipywidgets) and the kernel machinery (nbclient)
 load only when used.
 """
-from .exercises import (ChoiceExercise, Draw, NumericExercise, Variant, compare_numeric,  # noqa: F401
+from .exercises import (ChoiceCheck, ChoiceExercise, Draw, NumericCheck, NumericExercise, Variant,  # noqa: F401
+                        compare_numeric,
                         variant)
 
-__all__ = ["Draw", "variant", "Variant", "NumericExercise", "ChoiceExercise", "compare_numeric",
+__all__ = ["Draw", "variant", "Variant", "NumericExercise", "ChoiceExercise", "NumericCheck", "ChoiceCheck",
+           "compare_numeric",
            "Quiz", "Question", "TrueFalse"]
 
 

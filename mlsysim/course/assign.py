@@ -1,27 +1,38 @@
-"""``assign``: one notebook per student, with that student's exercise inputs and no answers.
+"""``assign``: one notebook per student, with that student's exercise inputs and no key.
 
-1. Validate the instructor's inputs (notebook, roster, seed, output folder) before any work.
+1. Validate the instructor's inputs (notebook, roster, seed, output folder, secret) before any work.
 2. Run the pristine notebook once in a kernel; read its declared ``variant(...)`` and exercises,
-   and draw every student's inputs there, redrawing (deterministically) any variant whose keys
-   are not valid numbers — e.g. inputs for which no optimum exists.
-3. Write, into a temporary folder renamed into place at the end, one notebook per student:
-   outputs, execution counts, stored inline values and widget state removed; the student's
-   inputs injected papermill-style after the ``parameters`` cell.  ``params.json`` records each
-   student's inputs and the hashes of the source and student notebooks.  No key value is written
-   anywhere: keys exist only as code and are recomputed by ``grade``.
+   draw every student's inputs there and evaluate every key, redrawing (deterministically) any
+   variant whose keys are not valid numbers — e.g. inputs for which no optimum exists.
+3. Write, into a temporary folder renamed into place at the end:
+
+   * ``students/<id>.ipynb`` — to hand out: outputs, counts, inline values and widget state
+     removed; the student's inputs injected papermill-style after the ``parameters`` cell; every
+     ``exercise-key`` cell replaced by a key-free check (:class:`~mlsysim.course.NumericCheck`,
+     :class:`~mlsysim.course.ChoiceCheck`).  No key value, key function or key code.
+   * ``instructor/params.json`` — private: inputs, keys, plausible ranges, exercise specs and
+     roster columns, signed with HMAC-SHA-256 under a secret kept outside the folder.
 """
 from __future__ import annotations
 
+import ast
+import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
 
-from .common import CourseError, atomic_dir, read_notebook_bytes, read_roster, sha256
+from .common import (CourseError, atomic_dir, load_secret, read_notebook_bytes, read_roster_table, secret_path,
+                     sha256, sign_record)
+from .exercises import check_source, plausible_band
 from .params import PARAMETERS_TAG, assigned_values, find_tagged, inject_parameters
 
-__all__ = ["assign", "clean_notebook", "RECORD_FORMAT"]
+__all__ = ["assign", "clean_notebook", "student_notebook", "RECORD_FORMAT", "KEY_TAG", "CHECK_TAG"]
 
-RECORD_FORMAT = "mlsysim-course/1"
+RECORD_FORMAT = "mlsysim-course/2"
+KEY_TAG = "exercise-key"
+CHECK_TAG = "exercise-check"
+_CHECK_IMPORT = "from mlsysim.course import ChoiceCheck, NumericCheck  # self-checks without keys"
 _MOD = "__import__('mlsysim.course.exercises', fromlist=['spec_json'])"
 
 
@@ -37,6 +48,72 @@ def clean_notebook(nb):
     for key in ("widgets", "papermill", "mlsysim_course"):
         nb.metadata.pop(key, None)
     return nb
+
+
+def _defined_names(source: str) -> set:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        for t in getattr(node, "targets", []) + [getattr(node, "target", None)]:
+            if isinstance(t, ast.Name):
+                names.add(t.id)
+    return names
+
+
+def student_notebook(template, exercises: list, plausible: dict, notebook):
+    """``template`` with every ``exercise-key`` cell replaced by key-free check declarations.
+
+    Refuses (CourseError) a notebook whose key code is not confined to ``exercise-key`` cells: an
+    exercise declared elsewhere, or a name defined in a key cell (a helper such as ``_ex3_key``)
+    used in another cell, would otherwise reach the student.
+    """
+    import copy
+
+    nb = copy.deepcopy(template)
+    ids = {ex["id"]: ex for ex in exercises}
+    key_cells = find_tagged(nb, KEY_TAG)
+    helpers, placed = set(), set()
+    for i in key_cells:
+        helpers |= _defined_names(nb.cells[i].source) - set(ids)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or i in key_cells:
+            continue
+        if "NumericExercise(" in cell.source or "ChoiceExercise(" in cell.source or ".key(" in cell.source:
+            raise CourseError(f"{notebook}: cell {i + 1} declares or calls an answer key outside a cell tagged "
+                              f"'{KEY_TAG}'; move it there so it can be removed from student notebooks")
+        try:
+            used = {n.id for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Name)}
+        except SyntaxError:                         # IPython magics: compare words instead
+            used = set(cell.source.replace("(", " ").replace(")", " ").split())
+        leaked = sorted(used & helpers)
+        if leaked:
+            raise CourseError(f"{notebook}: cell {i + 1} uses {', '.join(leaked)}, defined in a cell tagged "
+                              f"'{KEY_TAG}' (key code must stay in key cells)")
+    for i in reversed(key_cells):
+        declared = [eid for eid in ids if eid in _defined_names(nb.cells[i].source)]
+        if not declared:
+            del nb.cells[i]
+            continue
+        cell = nb.cells[i]
+        cell.source = "\n".join([_CHECK_IMPORT] + [check_source(ids[e], plausible.get(e)) for e in declared])
+        tags = [t for t in cell.metadata.get("tags", []) if t != KEY_TAG]
+        cell.metadata["tags"] = [CHECK_TAG] + tags
+        placed |= set(declared)
+    missing = sorted(set(ids) - placed)
+    if missing:
+        raise CourseError(f"{notebook}: exercises {', '.join(missing)} are not declared in a cell tagged "
+                          f"'{KEY_TAG}'")
+    return nb
+
+
+def _band_draws(secret: bytes, assignment: str, sid: str, eid: str) -> tuple[float, float]:
+    digest = hmac.new(secret, f"band:{assignment}:{sid}:{eid}".encode(), hashlib.sha256).digest()
+    return (int.from_bytes(digest[:8], "big") / 2 ** 64, int.from_bytes(digest[8:16], "big") / 2 ** 64)
 
 
 def _parse_notebook(data: bytes, path):
@@ -78,8 +155,8 @@ def _discover(nb, workdir: str, students: list[str], seed: int, notebook_id: str
 
 
 def assign(notebook, roster, out, seed: int, force: bool = False, timeout: float = 600,
-           max_attempts: int = 50, log=print) -> dict:
-    """Generate the variants; returns the record that was written to ``out/params.json``."""
+           max_attempts: int = 50, secret_file=None, log=print) -> dict:
+    """Generate the variants; returns the (signed) record written to ``out/instructor/params.json``."""
     import nbformat
 
     notebook, out = Path(notebook), Path(out)
@@ -91,12 +168,14 @@ def assign(notebook, roster, out, seed: int, force: bool = False, timeout: float
     if not tagged:
         raise CourseError(f"notebook {notebook} has no cell tagged '{PARAMETERS_TAG}', so it cannot be "
                           f"parameterised (see docs/coursework.md)")
-    students = read_roster(roster)
+    students, roster_table = read_roster_table(roster)
+    secret_file = secret_path(secret_file)
     if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
         raise CourseError(f"{out} already exists and is not empty; choose another --out or pass --force "
                           f"to replace it")
     if not out.resolve().parent.is_dir():
         raise CourseError(f"cannot write {out}: folder {out.resolve().parent} does not exist")
+    secret = load_secret(secret_file, create=True, forbidden=[out])
 
     notebook_id = notebook.stem
     log(f"reading the exercises of {notebook} (one run in a fresh kernel)…")
@@ -132,26 +211,34 @@ def assign(notebook, roster, out, seed: int, force: bool = False, timeout: float
     record = {
         "format": RECORD_FORMAT,
         "assignment": assignment,
-        "notebook": {"name": notebook.name, "path": str(notebook.resolve()),
-                     "relative_path": os.path.relpath(notebook.resolve(), Path.cwd()),
-                     "sha256": sha256(data)},
+        "notebook": {"name": notebook.name, "path": str(notebook.resolve()), "sha256": sha256(data)},
         "seed": seed,
         "parameters_cell": {k: v for k, v in pristine_values.items()},
         "variant": spec["variant"],
         "exercises": spec["exercises"],
+        "roster": roster_table,
         "students": {},
     }
     with atomic_dir(out, replace=force) as tmp:
+        (tmp / "students").mkdir()
+        (tmp / "instructor").mkdir(mode=0o700)
         for sid in students:
-            params = draws[sid]["params"]
-            snb = inject_parameters(template, params, comment=f"Parameters of {sid}'s variant — do not edit")
+            params, keys = draws[sid]["params"], draws[sid]["keys"]
+            plausible = {ex["id"]: list(plausible_band(keys[ex["id"]], ex.get("abs_tol", 0.0),
+                                                       *_band_draws(secret, assignment, sid, ex["id"])))
+                         for ex in spec["exercises"] if ex["kind"] == "numeric"}
+            snb = student_notebook(template, spec["exercises"], plausible, notebook)
+            snb = inject_parameters(snb, params, comment=f"Parameters of {sid}'s variant — do not edit")
+            snb.metadata.pop("papermill", None)            # the injected cell is the one record
             snb.metadata["mlsysim_course"] = {"assignment": assignment, "notebook": notebook.name,
                                               "student": sid}
             text = nbformat.writes(snb)
-            (tmp / f"{sid}.ipynb").write_text(text, encoding="utf-8")
-            record["students"][sid] = {"params": params, "attempts": draws[sid]["attempts"],
-                                       "notebook_sha256": sha256(text.encode("utf-8"))}
-        (tmp / "params.json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
-    log(f"wrote {len(students)} student notebooks and params.json to {out}")
+            (tmp / "students" / f"{sid}.ipynb").write_text(text, encoding="utf-8")
+            record["students"][sid] = {"params": params, "attempts": draws[sid]["attempts"], "keys": keys,
+                                       "plausible": plausible, "notebook_sha256": sha256(text.encode("utf-8"))}
+        record = sign_record(record, secret)
+        (tmp / "instructor" / "params.json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n",
+                                                        encoding="utf-8")
+    log(f"wrote {len(students)} student notebooks to {out / 'students'} (hand these out) and the signed "
+        f"record with the keys to {out / 'instructor' / 'params.json'} (keep it private; secret: {secret_file})")
     return record

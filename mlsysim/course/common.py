@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
+import json
 import os
+import secrets
+import unicodedata
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["CourseError", "read_roster", "read_notebook_bytes", "sha256", "atomic_dir", "atomic_file",
-           "STUDENT_ID", "ID_COLUMN"]
+__all__ = ["CourseError", "read_roster", "read_roster_table", "read_notebook_bytes", "sha256", "atomic_dir",
+           "atomic_file", "STUDENT_ID", "ID_COLUMN", "secret_path", "load_secret", "sign_record",
+           "verify_record", "safe_text", "SECRET_ENV"]
 
 ID_COLUMN = "student_id"
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -26,7 +31,15 @@ def sha256(data: bytes) -> str:
 
 
 def read_roster(path) -> list[str]:
-    """Student ids from a CSV with a ``student_id`` column (other columns are ignored).
+    """Student ids from a roster CSV (see :func:`read_roster_table`)."""
+    return read_roster_table(path)[0]
+
+
+def read_roster_table(path) -> tuple[list[str], dict]:
+    """``(ids, {id: {column: value}})`` from a CSV with a ``student_id`` column.
+
+    Other columns (name, email, LMS ids, section) are kept for the LMS exports.
+    Student ids from a CSV with a ``student_id`` column (other columns are ignored).
 
     Refuses — with one clear message — a missing or unreadable file, a file that is not valid
     UTF-8 CSV, rows with a different number of fields than the header, a missing column, an empty
@@ -52,7 +65,7 @@ def read_roster(path) -> list[str]:
     if ID_COLUMN not in header:
         raise CourseError(f"roster {path} has no '{ID_COLUMN}' column (found: {', '.join(header) or 'nothing'})")
     col = header.index(ID_COLUMN)
-    ids, seen = [], {}
+    ids, seen, table = [], {}, {}
     for lineno, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise CourseError(f"roster {path} is malformed: line {lineno} has {len(row)} fields, "
@@ -67,9 +80,10 @@ def read_roster(path) -> list[str]:
             raise CourseError(f"roster {path}: duplicate student id {sid!r} (lines {seen[sid]} and {lineno})")
         seen[sid] = lineno
         ids.append(sid)
+        table[sid] = {h: v.strip() for h, v in zip(header, row) if h and h != ID_COLUMN}
     if not ids:
         raise CourseError(f"roster {path} is empty: it has a header but no students")
-    return ids
+    return ids, table
 
 
 def read_notebook_bytes(path) -> bytes:
@@ -133,3 +147,88 @@ def atomic_file(target, data: str | bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+# -- the instructor's secret and signed records -------------------------------------------------
+SECRET_ENV = "MLSYSIM_COURSE_SECRET_FILE"
+
+
+def secret_path(arg=None) -> Path:
+    """Where the signing secret lives: ``--secret-file``, else ``$MLSYSIM_COURSE_SECRET_FILE``, else
+    ``~/.config/mlsysim-course/secret.key`` — never inside an assignment folder."""
+    if arg:
+        return Path(arg).expanduser()
+    if os.environ.get(SECRET_ENV):
+        return Path(os.environ[SECRET_ENV]).expanduser()
+    return Path.home() / ".config" / "mlsysim-course" / "secret.key"
+
+
+def load_secret(path, create: bool = False, forbidden=()) -> bytes:
+    """The secret bytes; with ``create`` a new random secret is written (mode 0600) if none exists.
+
+    ``forbidden`` lists folders the secret must not be inside (the assignment or submissions)."""
+    path = Path(path)
+    for folder in forbidden:
+        folder = Path(folder).resolve()
+        if path.resolve() == folder or folder in path.resolve().parents:
+            raise CourseError(f"the signing secret {path} must be kept outside {folder} "
+                              f"(it would be handed out or readable by submissions); use --secret-file")
+    if not path.exists():
+        if not create:
+            raise CourseError(f"the signing secret {path} does not exist: grade with the same --secret-file "
+                              f"(or ${SECRET_ENV}) that assign used")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    data = path.read_bytes().strip()
+    if len(data) < 32:
+        raise CourseError(f"the signing secret {path} is too short (at least 32 characters)")
+    return data
+
+
+def _canonical(record: dict) -> bytes:
+    body = {k: v for k, v in record.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def sign_record(record: dict, secret: bytes) -> dict:
+    record = dict(record)
+    record["signature"] = "hmac-sha256:" + hmac.new(secret, _canonical(record), hashlib.sha256).hexdigest()
+    return record
+
+
+def verify_record(record: dict, secret: bytes, path) -> None:
+    """Raise a CourseError unless ``record`` carries a valid signature made with ``secret``."""
+    sig = record.get("signature")
+    if not isinstance(sig, str) or not sig.startswith("hmac-sha256:"):
+        raise CourseError(f"{path} is not signed; it was not written by `assign` (or was edited): refusing to grade")
+    good = hmac.new(secret, _canonical(record), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(sig.split(":", 1)[1], good):
+        raise CourseError(f"{path} has been modified since `assign` wrote it (its signature does not match): "
+                          f"refusing to grade. Restore the original file; do not edit tolerances, points or "
+                          f"keys by hand — change the notebook and run assign again")
+
+
+# -- text a student controls, on its way to a report or a terminal ------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~>$&])")
+
+
+def safe_text(value, limit: int = 300) -> str:
+    """One line of inert text: control characters (ANSI escapes included) and line breaks become
+    visible placeholders, markdown/HTML specials are backslash-escaped, and it is cut to ``limit``."""
+    text = str(value)
+    out = []
+    for ch in text:
+        if ch in "\n\r":
+            out.append(" ⏎ ")
+        elif ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    text = "".join(out)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return _MD_SPECIAL.sub(r"\\\1", text)

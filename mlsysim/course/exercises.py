@@ -34,7 +34,8 @@ from numbers import Integral, Real
 from . import params as _params
 
 __all__ = [
-    "Draw", "variant", "Variant", "NumericExercise", "ChoiceExercise", "compare_numeric",
+    "Draw", "variant", "Variant", "NumericExercise", "ChoiceExercise", "compare_numeric", "score_numeric",
+    "NumericCheck", "ChoiceCheck", "check_source", "magnitude_hint", "plausible_band", "check_partial",
     "parse_number", "normalise_choice", "compare_choice", "Verdict", "spec_json", "keys_json", "assign_variants",
     "registry", "reset_registry",
 ]
@@ -57,10 +58,11 @@ class Verdict:
     """Outcome of comparing one answer with its key: ``status`` is one of ``correct``,
     ``incorrect``, ``missing``, ``non-numeric`` (or ``invalid`` for a choice), plus a message."""
 
-    __slots__ = ("status", "detail", "value", "key")
+    __slots__ = ("status", "detail", "value", "key", "fraction")
 
     def __init__(self, status: str, detail: str = "", value=None):
         self.status, self.detail, self.value, self.key = status, detail, value, None
+        self.fraction = 1.0 if status == "correct" else 0.0
 
     @property
     def correct(self) -> bool:
@@ -115,6 +117,76 @@ def compare_numeric(answer, key: float, tol: float = 0.01, abs_tol: float = 0.0)
     return Verdict("incorrect", "", x)
 
 
+def score_numeric(answer, key: float, tol: float = 0.01, abs_tol: float = 0.0, partial=()) -> Verdict:
+    """:func:`compare_numeric` plus partial credit: ``partial`` is a list of ``(tol, fraction)``
+    bands (relative tolerance, share of the points); the verdict's ``fraction`` is 1 when correct,
+    the fraction of the tightest band that contains the answer, else 0 (status ``partial``)."""
+    v = compare_numeric(answer, key, tol, abs_tol)
+    v.fraction = 1.0 if v.correct else 0.0
+    if v.status == "incorrect":
+        for band_tol, fraction in sorted(partial or ()):
+            if compare_numeric(v.value, key, band_tol, abs_tol).correct:
+                v.status, v.fraction = "partial", float(fraction)
+                v.detail = f"within ±{band_tol * 100:g}% ({fraction * 100:g}% of the points)"
+                break
+    return v
+
+
+def check_partial(id, partial):
+    """Validate a ``partial=[(tol, fraction), ...]`` declaration; returns it as a sorted list."""
+    out = []
+    for item in partial or ():
+        try:
+            band_tol, fraction = (float(x) for x in item)
+        except (TypeError, ValueError):
+            raise ValueError(f"exercise {id}: partial credit is a list of (tolerance, fraction) pairs, "
+                             f"e.g. partial=[(0.05, 0.5)]") from None
+        if not (band_tol > 0 and 0 < fraction < 1):
+            raise ValueError(f"exercise {id}: a partial-credit band needs a tolerance > 0 and a fraction "
+                             f"between 0 and 1 (got {item!r})")
+        out.append([band_tol, fraction])
+    return sorted(out)
+
+
+def magnitude_hint(answer: float, lo: float, hi: float) -> str:
+    """The self-check's hint for an answer outside the plausible range ``[lo, hi]``: the same text
+    in the student's notebook and in the grader's feedback.  Empty when the answer is inside."""
+    if lo <= answer <= hi:
+        return ""
+    if answer != 0 and (lo > 0 > answer or hi < 0 < answer):
+        return "Your number has the wrong sign."
+    for factor, why in _SLIPS:
+        if lo <= answer / factor <= hi:
+            return f"Your number looks off by {why}"
+    side = "large" if answer > hi else "small"
+    return f"Your number is far too {side} to be right: check the formula and the units."
+
+
+def plausible_band(key: float, abs_tol: float, u: float, v: float, sig: int = 2) -> tuple[float, float]:
+    """A coarse interval around ``key`` that the student's self-check may show.
+
+    ``u``, ``v`` in [0, 1) are secret random draws: the band is ``[key/a, key·b]`` with ``a``, ``b``
+    between 2 and 4, rounded outwards to ``sig`` significant figures.  Knowing the band pins the
+    key only to within a factor of about 2 — never to the tolerance — while a unit slip (×24,
+    ×100, ×1000) always lands outside it.  Keys at or below ``abs_tol`` get a symmetric band."""
+    a, b = 2 + 2 * u, 2 + 2 * v
+    key = float(key)
+    if abs(key) <= abs_tol or key == 0:
+        m = max(abs_tol, abs(key), 1e-12) * b
+        return _round_out(-m, sig, "down"), _round_out(m, sig, "up")
+    lo, hi = (key / a, key * b) if key > 0 else (key * b, key / a)
+    return _round_out(lo, sig, "down"), _round_out(hi, sig, "up")
+
+
+def _round_out(x: float, sig: int, direction: str) -> float:
+    if x == 0:
+        return 0.0
+    e = math.floor(math.log10(abs(x))) - sig + 1
+    q = x / 10 ** e
+    q = math.floor(q) if direction == "down" else math.ceil(q)
+    return float(f"{q * 10 ** e:.{sig + 1}g}")
+
+
 def normalise_choice(text) -> str:
     return " ".join(str(text).casefold().replace("-", " ").split())
 
@@ -130,6 +202,7 @@ def compare_choice(answer, key: str, options) -> Verdict:
     if chosen not in valid:
         return Verdict("invalid", f"{answer[:60]!r} is not one of the options")
     return Verdict("correct" if chosen == normalise_choice(key) else "incorrect", "", valid[chosen])
+
 
 
 def _tol_text(tol: float, abs_tol: float, unit: str) -> str:
@@ -285,17 +358,19 @@ class NumericExercise(_Exercise):
     kind = "numeric"
 
     def __init__(self, id, key, *, tol: float = 0.01, abs_tol: float = 0.0, unit: str = "",
-                 points: float = 1, title: str = ""):
+                 points: float = 1, title: str = "", partial=()):
         if tol < 0 or abs_tol < 0 or (tol == 0 and abs_tol == 0):
             raise ValueError(f"exercise {id}: give a positive tolerance (tol relative and/or abs_tol)")
         self.tol, self.abs_tol, self.unit = float(tol), float(abs_tol), unit
+        self.partial = [b for b in check_partial(id, partial) if b[0] > self.tol]
         super().__init__(id, key, points, title)
 
     def spec(self):
-        return {**super().spec(), "tol": self.tol, "abs_tol": self.abs_tol, "unit": self.unit}
+        return {**super().spec(), "tol": self.tol, "abs_tol": self.abs_tol, "unit": self.unit,
+                "partial": self.partial}
 
     def grade(self, answer, key) -> Verdict:
-        return compare_numeric(answer, key, self.tol, self.abs_tol)
+        return score_numeric(answer, key, self.tol, self.abs_tol, self.partial)
 
     def message(self, v: Verdict) -> str:
         unit = f" ({self.unit})" if self.unit else ""
@@ -308,6 +383,8 @@ class NumericExercise(_Exercise):
             return f"{head}: {self.answer_var} is not usable: {v.detail}."
         if v.status == "correct":
             return f"{head}: ✔ correct — within {within} of the model's value."
+        if v.status == "partial":
+            return f"{head}: ≈ close — {v.detail}, but not within {within}. Check your rounding."
         hint = ""
         try:
             key = float(self.key())
@@ -328,8 +405,10 @@ class ChoiceExercise(_Exercise):
 
     kind = "choice"
 
-    def __init__(self, id, key, *, options, points: float = 1, title: str = "", explain: bool = True):
+    def __init__(self, id, key, *, options, points: float = 1, title: str = "", explain: bool = True,
+                 explain_points: float = 1):
         options = [str(o) for o in options]
+        self.explain_points = float(explain_points) if explain else 0.0
         if len(options) < 2 or len({normalise_choice(o) for o in options}) != len(options):
             raise ValueError(f"exercise {id}: give at least two distinct options")
         self.options, self.explain = options, bool(explain)
@@ -337,7 +416,8 @@ class ChoiceExercise(_Exercise):
         self.explain_var = f"explain_{id}" if explain else None
 
     def spec(self):
-        return {**super().spec(), "options": self.options, "explain_var": self.explain_var}
+        return {**super().spec(), "options": self.options, "explain_var": self.explain_var,
+                "manual_points": self.explain_points}
 
     def grade(self, answer, key) -> Verdict:
         return compare_choice(answer, key, self.options)
@@ -365,6 +445,103 @@ class ChoiceExercise(_Exercise):
         if v.status == "correct":
             return f"{head}: ✔ your decision agrees with what the model says for your inputs."
         return f"{head}: ✘ the model's numbers for your inputs point the other way.\nRecompute and reconsider."
+
+
+# -- what a student's personal notebook holds instead of the exercises ------------------------
+class _Check:
+    """The student-side stand-in for an exercise: same id, points and answer variable, **no key**.
+
+    ``assign`` replaces every ``exercise-key`` cell of a student's notebook by one of these, so
+    nothing in the student's hands computes or returns a graded value.  Its ``check`` can only
+    say what is knowable without the key (see ``docs/coursework.md``, "Self-checks without keys").
+    """
+
+    kind = "check"
+
+    def __init__(self, id: str, *, points: float = 1, title: str = ""):
+        if not isinstance(id, str) or not id.isidentifier():
+            raise ValueError(f"exercise id {id!r} must be a Python identifier such as 'ex1'")
+        self.id, self.points, self.title = id, points, title
+        self.answer_var = f"answer_{id}"
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.id!r}, points={self.points:g})"
+
+
+class NumericCheck(_Check):
+    """Self-check of a numeric answer in a student's notebook: usable number, sign and order of
+    magnitude against a coarse ``plausible=(lo, hi)`` range (unit slips fall outside it).  Whether
+    the answer is within the tolerance is decided by the grader only."""
+
+    kind = "numeric-check"
+
+    def __init__(self, id, *, plausible, unit: str = "", tol: float = 0.01, abs_tol: float = 0.0,
+                 points: float = 1, title: str = "", partial=()):
+        super().__init__(id, points=points, title=title)
+        lo, hi = (float(x) for x in plausible)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"exercise {id}: plausible must be a range (lo, hi) with lo < hi")
+        self.plausible, self.unit, self.tol, self.abs_tol = (lo, hi), unit, float(tol), float(abs_tol)
+        self.partial = check_partial(id, partial)
+
+    def message(self, answer) -> str:
+        head = f"Exercise {self.id}"
+        unit = f" ({self.unit})" if self.unit else ""
+        x, problem = parse_number(answer)
+        if problem is not None and problem.status == "missing":
+            return (f"{head}: not answered yet.\nSet {self.answer_var} = <your number{unit}> in the cell "
+                    f"above, then run this cell again.")
+        if problem is not None:
+            return f"{head}: {self.answer_var} is not usable: {problem.detail}."
+        hint = magnitude_hint(x, *self.plausible)
+        within = _tol_text(self.tol, self.abs_tol, self.unit)
+        if hint:
+            return f"{head}: ✘ outside the plausible range for your inputs{unit}.\n{hint}"
+        return (f"{head}: plausible — right sign and order of magnitude. The grader checks it to "
+                f"{within}; this self-check cannot tell you more.")
+
+    def check(self, answer=None, *extra):
+        print(self.message(answer))
+
+
+class ChoiceCheck(_Check):
+    """Self-check of a decision in a student's notebook: one of the options, explanation written.
+    (With two options, any right/wrong signal would be the answer, so there is none.)"""
+
+    kind = "choice-check"
+
+    def __init__(self, id, *, options, points: float = 1, title: str = "", explain: bool = True):
+        super().__init__(id, points=points, title=title)
+        self.options, self.explain = [str(o) for o in options], bool(explain)
+        self.explain_var = f"explain_{id}" if explain else None
+
+    def check(self, answer=None, explanation=None):
+        head = f"Exercise {self.id}"
+        opts = " or ".join(repr(o) for o in self.options)
+        if answer is None:
+            print(f"{head}: not answered yet.\nSet {self.answer_var} to {opts}, then run this cell again.")
+            return
+        v = compare_choice(answer, self.options[0], self.options)
+        if v.status == "invalid":
+            print(f"{head}: {v.detail}; choose {opts}.")
+            return
+        msg = f"{head}: recorded {v.value!r}. The grader checks the decision against your inputs."
+        if self.explain and not (isinstance(explanation, str) and explanation.strip()):
+            msg += f"\nNow justify it in {self.explain_var} (one or two sentences, graded by your instructor)."
+        print(msg)
+
+
+def check_source(spec: dict, plausible=None) -> str:
+    """The code of a student notebook's check cell for one exercise (spec as in :func:`spec_json`)."""
+    common = f"points={spec['points']!r}, title={spec.get('title', '')!r}"
+    if spec["kind"] == "numeric":
+        lo, hi = plausible
+        extra = f", partial={spec['partial']!r}" if spec.get("partial") else ""
+        return (f"{spec['id']} = NumericCheck({spec['id']!r}, plausible=({lo!r}, {hi!r}), "
+                f"unit={spec.get('unit', '')!r}, tol={spec['tol']!r}, abs_tol={spec['abs_tol']!r}, "
+                f"{common}{extra})")
+    return (f"{spec['id']} = ChoiceCheck({spec['id']!r}, options={spec['options']!r}, "
+            f"explain={spec.get('explain_var') is not None!r}, {common})")
 
 
 # -- read by the coursework tools through a kernel -------------------------------------------
@@ -442,7 +619,7 @@ def assign_variants(request: str) -> str:
                 keys = _evaluate_keys()
                 bad = {k: val["error"] for k, val in keys.items() if isinstance(val, dict)}
                 if not bad:
-                    result[student] = {"params": values, "attempts": attempt + 1}
+                    result[student] = {"params": values, "attempts": attempt + 1, "keys": keys}
                     break
                 last = "; ".join(f"{k}: {e}" for k, e in bad.items())
             else:

@@ -1,23 +1,25 @@
-"""``grade``: execute submissions, recompute keys from the recorded inputs, write grades and feedback.
+"""``grade``: run every submission in its own sandbox, score it against the signed keys, write grades.
 
-Order of work, chosen so that nothing a submission does can change another student's grade or
-the key:
+Order of work, chosen so that nothing a submission does can change another student's grade, the
+keys, or the outputs:
 
-1. Validate the instructor's inputs; read ``params.json``, the pristine notebook (checked against
-   the SHA-256 recorded by ``assign``) and **every submission file into memory** first.
-2. Compute every key by executing the pristine notebook with each student's *recorded* inputs,
-   each in a fresh kernel — before any submission runs, never from a submission's code.
-3. Execute each submission in its own fresh kernel, in an empty temporary folder, under a
-   per-notebook time budget (and a memory limit), reading the answers back from the kernel.
-   After each one, a tripwire re-hashes the ``mlsysim`` package: if a submission modified it,
-   grading stops (later runs could no longer be trusted) and nothing is written.
-4. Compare answers with keys using the same tolerance rule as the self-check; write the CSV,
-   one feedback file per student, the explanations for hand grading and a report — each written
-   to a temporary name and renamed into place.
-
-The grader isolates submissions from each other (separate kernels and folders, inputs read up
-front, keys first) but it is not a security sandbox: run it as a user without write access to
-the repository, or in a container, when submissions are untrusted.
+1. Validate the instructor's inputs and **verify the signature** of ``params.json`` (HMAC-SHA-256
+   with the secret kept outside the assignment folder) — a tampered record is refused.  Check the
+   grader's own environment (``.pth`` files not installed by pip are refused, by name).
+2. Find the submissions anywhere under the folder (Canvas, Gradescope and Moodle layouts) and
+   match each to a student by the identity ``assign`` recorded in the notebook, falling back on
+   the file name; read them **all into memory** before anything runs; list duplicates and unknowns.
+3. Run each submission in its own sandbox (:mod:`mlsysim.course.sandbox`): no network, own PID
+   namespace, read-only system, private temp and HOME, clean environment, resource limits.  The
+   answers come back as text and are parsed as literals.  Infrastructure failures (a kernel that
+   cannot start, a worker that dies without a result) are retried, then reported per student and
+   by exit status 3.  A tripwire re-hashes the package and ``.pth`` files after every run and names
+   the submissions that were running if they changed.
+4. Score in this process from the keys in the record (the sandbox never sees a key): tolerance
+   and partial-credit bands, manual scores merged, late penalty applied.
+5. After every sandbox is gone, write the grades CSV, the LMS exports, one feedback file per
+   student, the explanations and the report, each through a temporary name and a rename.  All text
+   a student controls is made inert (:func:`mlsysim.course.common.safe_text`).
 """
 from __future__ import annotations
 
@@ -26,174 +28,193 @@ import hashlib
 import io
 import json
 import math
-import multiprocessing
 import os
-import tempfile
+import re
+import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assign import RECORD_FORMAT
-from .common import CourseError, atomic_dir, atomic_file, sha256
-from .exercises import Verdict, compare_choice, compare_numeric, parse_number
-from .params import INJECTED_TAG, PARAMETERS_TAG, assigned_values, find_tagged, inject_parameters, values_equal
+from .common import CourseError, atomic_dir, atomic_file, load_secret, safe_text, secret_path, verify_record
+from .exercises import Verdict, compare_choice, magnitude_hint, score_numeric
+from .params import INJECTED_TAG, PARAMETERS_TAG, assigned_values, find_tagged, values_equal
 
-__all__ = ["grade", "load_record", "STATUS_ORDER"]
+__all__ = ["grade", "load_record", "match_submissions", "environment_problems", "STATUS_ORDER", "EXIT_INFRA"]
 
-_MOD = "__import__('mlsysim.course.exercises', fromlist=['keys_json'])"
-STATUS_ORDER = ["missing", "unreadable", "timeout", "kernel-died", "kernel-failed", "answers-unreadable",
-                "cell-error", "params-altered", "identity-mismatch", "key-error"]
+EXIT_INFRA = 3
+MAX_NOTEBOOK_BYTES = 20 << 20
+STATUS_ORDER = ["missing", "unreadable", "infrastructure", "timeout", "kernel-died", "answers-unreadable",
+                "cell-error", "params-altered", "identity-mismatch", "late"]
 STATUS_TEXT = {
     "ok": "graded without problems",
     "missing": "no submission was found for this student",
     "unreadable": "the submitted file is not a readable notebook",
+    "infrastructure": "the grader could not run this notebook (its kernel or worker failed, also on retry)",
     "timeout": "the notebook did not finish within the time limit, so no answer was graded",
     "kernel-died": "the Python kernel died while running the notebook, so no answer was graded",
-    "kernel-failed": "the grader could not start a kernel for this notebook",
     "answers-unreadable": "the answers could not be read back from the kernel",
     "cell-error": "at least one cell raised an error (the other cells still ran)",
     "params-altered": "the exercise inputs differ from the ones you were assigned (graded with the assigned inputs)",
-    "identity-mismatch": "the notebook's metadata names a different student than its file name",
-    "key-error": "the answer key could not be computed for these inputs (instructor problem)",
+    "identity-mismatch": "the file name names a different student than the notebook's recorded identity",
+    "late": "submitted late; the late-penalty policy was applied",
 }
 
 
-# -- inputs --------------------------------------------------------------------------------------
-def load_record(path) -> dict:
+# -- 1. the instructor's record and environment ------------------------------------------------
+def load_record(path, secret: bytes) -> dict:
     path = Path(path)
     if not path.is_file():
-        raise CourseError(f"parameter record {path} does not exist (it is written by `assign` as params.json)")
+        raise CourseError(f"parameter record {path} does not exist (assign writes it as instructor/params.json)")
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CourseError(f"parameter record {path} is not valid JSON: {exc}") from None
     if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
-        raise CourseError(f"{path} is not a parameter record written by `assign` (format {RECORD_FORMAT})")
-    for key in ("notebook", "students", "exercises", "variant"):
+        raise CourseError(f"{path} is not a parameter record written by `assign` (format {RECORD_FORMAT}); "
+                          f"records of older versions must be re-created with assign")
+    verify_record(record, secret, path)
+    for key in ("notebook", "students", "exercises", "variant", "assignment"):
         if key not in record:
             raise CourseError(f"parameter record {path} is incomplete: no {key!r}")
-    if not record["students"]:
-        raise CourseError(f"parameter record {path} lists no students")
     return record
 
 
 def _find_record(submissions: Path, params) -> Path:
     if params:
         return Path(params)
-    for candidate in (submissions / "params.json", Path("dist") / "params.json"):
+    for candidate in (Path("dist") / "instructor" / "params.json",):
         if candidate.is_file():
             return candidate
-    raise CourseError("no parameter record: pass --params dist/params.json (written by `assign`)")
+    raise CourseError("no parameter record: pass --params dist/instructor/params.json (written by `assign`)")
 
 
-def _key_notebook(record: dict, record_path: Path, override, ignore_hash: bool) -> tuple[bytes, Path]:
-    info = record["notebook"]
-    if override:
-        candidates = [Path(override)]
-    else:
-        candidates = [Path(info.get("path", "")), Path(info.get("relative_path", "")),
-                      record_path.parent / info.get("relative_path", "")]
-    path = next((c for c in candidates if str(c) not in ("", ".") and c.is_file()), None)
-    if path is None:
-        raise CourseError(f"the key notebook {info.get('path')} cannot be found; pass --key-notebook")
-    data = path.read_bytes()
-    if sha256(data) != info.get("sha256") and not ignore_hash:
-        raise CourseError(f"the key notebook {path} has changed since the variants were generated "
-                          f"(SHA-256 differs from params.json), so its keys may not match what students "
-                          f"were asked; pass the original with --key-notebook, or --ignore-key-hash")
-    return data, path
+def _site_dirs() -> list[Path]:
+    import site
+
+    dirs = set(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
+    dirs |= {p for p in sys.path if p.endswith("site-packages")}
+    return sorted(Path(d) for d in dirs if Path(d).is_dir())
 
 
-def _package_hash() -> str:
-    """SHA-256 over the source files of the installed ``mlsysim`` package (the tripwire)."""
-    root = Path(__file__).resolve().parent.parent
+def environment_problems(site_dirs=None) -> list[str]:
+    """``.pth`` files in the site directories that pip did not install (or that changed since):
+    Python runs them at every start, so a planted one would act inside every kernel."""
+    import base64
+
+    problems = []
+    for d in site_dirs if site_dirs is not None else _site_dirs():
+        d = Path(d)
+        recorded = {}
+        for rec in d.glob("*.dist-info/RECORD"):
+            try:
+                for row in csv.reader(io.StringIO(rec.read_text(encoding="utf-8", errors="replace"))):
+                    if len(row) >= 2 and row[0].endswith(".pth") and "/" not in row[0]:
+                        recorded[row[0]] = row[1]
+            except (OSError, csv.Error):
+                continue
+        for pth in sorted(d.glob("*.pth")):
+            want = recorded.get(pth.name)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(pth.read_bytes()).digest()).rstrip(b"=").decode()
+            if want is None:
+                problems.append(f"{pth} was not installed by pip (no package records it)")
+            elif want and want != f"sha256={digest}":
+                problems.append(f"{pth} differs from what pip installed")
+    return problems
+
+
+def _fingerprint(protected) -> str:
+    """SHA-256 over the ``mlsysim`` package sources, the site ``.pth`` files and ``protected`` paths."""
+    roots = [Path(__file__).resolve().parent.parent, *map(Path, protected)]
     h = hashlib.sha256()
-    for p in sorted(root.rglob("*.py")):
-        h.update(str(p.relative_to(root)).encode())
-        try:
-            h.update(p.read_bytes())
-        except OSError:
-            h.update(b"<unreadable>")
+    files = [p for r in roots for p in (sorted(r.rglob("*")) if r.is_dir() else [r])]
+    files += [p for d in _site_dirs() for p in sorted(d.glob("*.pth"))]
+    for p in files:
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(str(p).encode())
+            try:
+                h.update(p.read_bytes())
+            except OSError:
+                h.update(b"<unreadable>")
     return h.hexdigest()
 
 
-# -- worker side ---------------------------------------------------------------------------------
-def _limit_resources(memory_mb: int):
-    """Pool initializer: limits inherited by every kernel this worker starts."""
+# -- 2. finding and matching submissions -------------------------------------------------------
+@dataclass
+class Matched:
+    blobs: dict = field(default_factory=dict)        # sid -> (display name, bytes)
+    how: dict = field(default_factory=dict)          # sid -> "notebook identity" | "file name"
+    notes: dict = field(default_factory=dict)        # sid -> [notes]
+    unknown: list = field(default_factory=list)      # (name, reason)
+    duplicates: dict = field(default_factory=dict)   # sid -> [names], first is the one graded
+    ignored: list = field(default_factory=list)
+
+
+def _identity(data: bytes):
     try:
-        import resource
-
-        if memory_mb:
-            limit = int(memory_mb) * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ImportError, ValueError, OSError):  # pragma: no cover – not on this platform
-        pass
+        meta = json.loads(data.decode("utf-8")).get("metadata", {}).get("mlsysim_course", {})
+        return meta.get("student"), meta.get("assignment")
+    except Exception:  # noqa: BLE001 – unreadable files are reported when they are parsed
+        return None, None
 
 
-_RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
-          "import mlsysim.course.exercises as _mlsysim_e; _mlsysim_e.reset_registry()\n"
-          "import matplotlib.pyplot as _mlsysim_plt; _mlsysim_plt.close('all')\n"
-          "del _mlsysim_e, _mlsysim_plt")
-_MARK = "__mlsysim_keys__ "
+def _by_file_name(name: str, roster) -> list[str]:
+    stem = re.sub(r"\s*\(\d+\)$", "", Path(name).stem).casefold()
+    return [sid for sid in roster
+            if re.search(rf"(?<![a-z0-9]){re.escape(sid.casefold())}(?![a-z0-9])", stem)]
 
 
-def _run_job(job: dict) -> dict:
-    """Execute one submission in a fresh kernel, or a batch of key runs; runs in a worker."""
-    import nbformat
-
-    from .runner import run_notebook
-
-    nb = nbformat.reads(job["notebook"], as_version=4)
-    if job["kind"] == "keys":
-        return _run_key_batch(nb, job)
-    with tempfile.TemporaryDirectory(prefix="mlsysim-grade-") as tmp:
-        run = run_notebook(nb, timeout=job["timeout"], workdir=tmp, expressions=job["expressions"])
-    return {"id": job["id"], "kind": job["kind"], "run": run.as_dict()}
-
-
-def _run_key_batch(template, job: dict) -> dict:
-    """Keys for several recorded input sets, one after the other in one kernel.
-
-    Each set runs the *whole* pristine notebook with its inputs injected, after a reset of the
-    kernel's namespace (``%reset -f``), the exercise registry and matplotlib — the notebook's
-    own code from the top, as in a fresh kernel, without paying for a new kernel and imports
-    every time (that is about half of a run).  Submissions never share kernels.
-    """
-    import nbformat
-
-    from .runner import run_notebook
-
-    cells, spans = [], []
-    for key_id, params in job["batch"]:
-        cells.append(nbformat.v4.new_code_cell(_RESET))
-        start = len(cells)
-        cells += [nbformat.v4.new_code_cell(c.source, metadata=c.metadata)
-                  for c in inject_parameters(template, params).cells if c.cell_type == "code"]
-        spans.append((key_id, start, len(cells)))
-        cells.append(nbformat.v4.new_code_cell(f"print({_MARK!r} + {_MOD}.keys_json())"))
-    nb = nbformat.v4.new_notebook(cells=cells, metadata=template.metadata)
-    with tempfile.TemporaryDirectory(prefix="mlsysim-keys-") as tmp:
-        run = run_notebook(nb, timeout=job["timeout"] * len(job["batch"]), workdir=job.get("workdir") or tmp)
-    keys = {}
-    for key_id, start, end in spans:
-        errors = [e for e in run.errors if start < e["cell"] <= end]
-        printed = "".join(o.get("text", "") for o in nb.cells[end].get("outputs", [])
-                          if o.get("output_type") == "stream")
-        if errors:
-            e = errors[0]
-            keys[key_id] = {"__error__": f"the key notebook raised in cell {e['cell'] - start} "
-                                         f"({e['line']!r}): {e['ename']}: {e['evalue']}"}
-        elif _MARK in printed:
-            keys[key_id] = json.loads(printed.split(_MARK, 1)[1])
+def match_submissions(folder: Path, record: dict, skip=()) -> Matched:
+    """Match every ``*.ipynb`` under ``folder`` to a roster student (see the module docstring)."""
+    roster = list(record["students"])
+    m = Matched()
+    candidates: dict[str, list] = {}
+    skip = {Path(s).resolve() for s in skip}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or p.resolve() in skip or not p.is_file():
+            continue
+        if p.suffix != ".ipynb":
+            if p.name != "submission_metadata.yml":          # Gradescope's export metadata
+                m.ignored.append(str(rel))
+            continue
+        if p.stat().st_size > MAX_NOTEBOOK_BYTES:
+            m.unknown.append((str(rel), f"larger than {MAX_NOTEBOOK_BYTES >> 20} MB, not read"))
+            continue
+        data = p.read_bytes()
+        who, assignment = _identity(data)
+        by_name = _by_file_name(p.name, roster) or _by_file_name(str(rel.parent), roster)
+        note = None
+        if isinstance(who, str) and who in record["students"] and assignment == record["assignment"]:
+            sid, how = who, "notebook identity"
+            if by_name and who not in by_name:
+                note = (f"the file name {safe_text(str(rel), 120)} names {', '.join(by_name)}, but the notebook "
+                        f"was assigned to {who}")
+        elif len(by_name) == 1:
+            sid, how = by_name[0], "file name"
         else:
-            keys[key_id] = {"__error__": f"the key notebook did not finish: {run.status} {run.detail}".strip()}
-    return {"id": job["id"], "kind": "keys", "keys": keys}
+            reason = ("its file name matches several students: " + ", ".join(by_name)) if by_name else \
+                ("it belongs to another assignment" if who in record["students"] else
+                 "it records no student of this roster and its file name names none")
+            m.unknown.append((str(rel), reason))
+            continue
+        candidates.setdefault(sid, []).append((p.stat().st_mtime, str(rel), data, how, note))
+    for sid, found in candidates.items():
+        found.sort(key=lambda f: (-f[0], f[1]))          # newest first
+        _, name, data, how, note = found[0]
+        m.blobs[sid] = (name, data)
+        m.how[sid] = how
+        if note:
+            m.notes[sid] = [note]
+        if len(found) > 1:
+            m.duplicates[sid] = [f[1] for f in found]
+    return m
 
 
-# -- static checks of a submission -----------------------------------------------------------------
-def _static_checks(nb, sid: str, record: dict) -> list[str]:
-    """Problems visible without running: edited inputs, missing injected cell, wrong identity."""
+# -- static checks -----------------------------------------------------------------------------
+def _static_checks(nb, sid: str, record: dict) -> list[tuple[str, str]]:
+    """Problems visible without running: edited or missing inputs."""
     problems = []
     recorded = record["students"][sid]["params"]
     injected = find_tagged(nb, INJECTED_TAG)
@@ -209,8 +230,8 @@ def _static_checks(nb, sid: str, record: dict) -> list[str]:
             if name not in values:
                 problems.append(("params-altered", f"{name} was removed from the injected-parameters cell"))
             elif not values_equal(values[name], value):
-                problems.append(("params-altered", f"{name} was changed from {value!r} to {values[name]!r} "
-                                                   f"in the injected-parameters cell"))
+                problems.append(("params-altered", f"{name} was changed from {value!r} to "
+                                                   f"{safe_text(repr(values[name]), 60)} in the injected-parameters cell"))
     tagged = find_tagged(nb, PARAMETERS_TAG)
     pristine = record.get("parameters_cell", {})
     if not tagged:
@@ -220,330 +241,535 @@ def _static_checks(nb, sid: str, record: dict) -> list[str]:
             values = assigned_values(nb.cells[tagged[0]].source)
             for name in sorted(set(values) | set(pristine)):
                 if name not in values or name not in pristine or not values_equal(values[name], pristine[name]):
-                    problems.append(("params-altered", f"the cell tagged parameters was edited ({name})"))
+                    problems.append(("params-altered", f"the cell tagged parameters was edited "
+                                                       f"({safe_text(name, 40)})"))
         except SyntaxError:
             problems.append(("params-altered", "the cell tagged parameters is not valid Python"))
-    meta = nb.metadata.get("mlsysim_course", {}) or {}
-    who = meta.get("student")
-    if who is not None and who != sid:
-        problems.append(("identity-mismatch", f"the notebook's metadata says it belongs to {who!r}"))
     return problems
 
 
-# -- scoring -------------------------------------------------------------------------------------
-def _answer_verdict(ex: dict, expr: dict | None, key) -> Verdict:
+@dataclass
+class Student:
+    sid: str
+    status: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    source: str | None = None        # the notebook text to run
+    file: str | None = None
+    run: dict | None = None
+    attempts: int = 0
+
+    def flag(self, code: str, note: str | None = None):
+        if code not in self.status:
+            self.status.append(code)
+        if note:
+            self.notes.append(note)
+
+
+def _prepare(record: dict, matched: Matched) -> dict[str, Student]:
+    import nbformat
+
+    state = {}
+    for sid in record["students"]:
+        st = state[sid] = Student(sid)
+        if sid not in matched.blobs:
+            st.flag("missing")
+            continue
+        st.file, data = matched.blobs[sid]
+        for note in matched.notes.get(sid, []):
+            st.flag("identity-mismatch", note)
+        try:
+            text = data.decode("utf-8")
+            nb = nbformat.reads(text, as_version=4)
+            if not isinstance(nb.get("cells"), list):
+                raise ValueError("no cells")
+        except Exception as exc:  # noqa: BLE001
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            st.flag("unreadable", f"The file could not be read as a notebook ({type(exc).__name__}: "
+                                  f"{safe_text(first, 160)}).")
+            continue
+        st.source = nbformat.writes(nb)
+        for code, note in _static_checks(nb, sid, record):
+            st.flag(code, note)
+    return state
+
+
+# -- 3. running in sandboxes -------------------------------------------------------------------
+def _expressions(record: dict) -> dict:
+    expressions = {}
+    for ex in record["exercises"]:
+        expressions[f"answer:{ex['id']}"] = f"repr({ex['answer_var']})"
+        if ex.get("explain_var"):
+            expressions[f"explain:{ex['id']}"] = f"repr({ex['explain_var']})"
+    for name in record["variant"]:
+        expressions[f"param:{name}"] = f"repr({name})"
+    return expressions
+
+
+_RUN_KEYS = {"status": str, "errors": list, "expressions": dict, "detail": str, "seconds": (int, float),
+             "truncated": bool}
+
+
+def _parse_result(stdout: bytes) -> dict | None:
+    """The worker's result line, validated as data (the submission may have forged or damaged it)."""
+    from .worker import MARK
+
+    text = stdout.decode("utf-8", "replace")
+    if MARK not in text:
+        return None
+    try:
+        run = json.loads(text.rsplit(MARK, 1)[1].splitlines()[0])
+    except (ValueError, IndexError):
+        return None
+    if not isinstance(run, dict) or any(not isinstance(run.get(k), t) for k, t in _RUN_KEYS.items()):
+        return None
+    if run["status"] not in ("ok", "timeout", "kernel-died", "kernel-failed"):
+        return None
+    return run
+
+
+def _run_one(sandbox, st: Student, expressions: dict, timeout: float, slot: int, retries: int) -> dict:
+    """Run one submission, retrying infrastructure failures; returns the run dict."""
+    job = json.dumps({"notebook": st.source, "timeout": timeout, "expressions": expressions}).encode()
+    problem = ""
+    for attempt in range(1 + retries):
+        st.attempts = attempt + 1
+        outcome = sandbox.run(job, slot, wall_seconds=timeout + 90)
+        run = _parse_result(outcome.stdout)
+        if outcome.killed:
+            return {"status": "timeout", "errors": [], "expressions": {}, "timeout_cell": None, "seconds": outcome.seconds,
+                    "detail": "the sandbox was stopped at the wall-clock limit", "truncated": False}
+        if run is not None and run["status"] != "kernel-failed":
+            return run
+        problem = (f"the kernel could not start ({safe_text(run['detail'], 160)})" if run is not None else
+                   f"the worker ended without a result (exit status {outcome.returncode}; "
+                   f"{safe_text(outcome.stderr.decode('utf-8', 'replace').strip()[-160:], 160) or 'no message'})")
+    return {"status": "infrastructure", "errors": [], "expressions": {}, "timeout_cell": None, "seconds": 0.0,
+            "detail": f"{problem}; tried {1 + retries} times", "truncated": False}
+
+
+class _Progress:
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.t0 = time.monotonic()
+
+    def step(self, sid: str):
+        self.done += 1
+        elapsed = time.monotonic() - self.t0
+        eta = elapsed / self.done * (self.total - self.done)
+        bar = "#" * int(30 * self.done / max(self.total, 1))
+        line = f"[{bar:<30}] {self.done}/{self.total} graded, {elapsed:.0f} s elapsed, ~{eta:.0f} s left"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if self.done == self.total else ""))
+        elif self.done == self.total or self.done % max(1, self.total // 10) == 0:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _run_all(state: dict, record: dict, sandbox, jobs: int, timeout: float, retries: int, protected,
+             progress: bool) -> None:
+    to_run = [st for st in state.values() if st.source is not None]
+    expressions = _expressions(record)
+    baseline = _fingerprint(protected)
+    bar = _Progress(len(to_run)) if progress and to_run else None
+    free_slots = list(range(jobs))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending, queue = {}, list(to_run)
+
+        def launch():
+            while queue and free_slots:
+                st, slot = queue.pop(0), free_slots.pop(0)
+                pending[pool.submit(_run_one, sandbox, st, expressions, timeout, slot, retries)] = (st, slot)
+
+        launch()
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            finished = []
+            for fut in done:
+                st, slot = pending.pop(fut)
+                free_slots.append(slot)
+                st.run = fut.result()
+                finished.append(st.sid)
+                if bar:
+                    bar.step(st.sid)
+            if _fingerprint(protected) != baseline:
+                running = [s.sid for s, _ in pending.values()]
+                queue.clear()
+                wait(list(pending))
+                raise CourseError(
+                    "the grader's environment (mlsysim package, .pth files or protected paths) changed on disk "
+                    f"while grading. Submissions that had just finished: {', '.join(finished)}"
+                    + (f"; still running: {', '.join(running)}" if running else "")
+                    + ". Nothing was written. Restore the environment and grade in the sandbox "
+                      "(without --unsafe-no-sandbox).")
+            launch()
+
+
+# -- 4. scoring --------------------------------------------------------------------------------
+def _read_value(expr: dict | None):
+    """(value, problem) from one read-back expression; values are parsed as literals, never run."""
     from .runner import Opaque, decode_repr
 
-    var = ex["answer_var"]
-    if isinstance(key, dict):
-        return Verdict("key-error", f"the key could not be computed: {key.get('error')}")
-    if expr is None:
-        return Verdict("missing", f"{var} could not be read")
-    if expr["status"] != "ok":
+    if expr is None or not isinstance(expr, dict):
+        return None, "could not be read"
+    if expr.get("status") != "ok":
         if expr.get("ename") == "NameError":
-            return Verdict("missing", f"{var} is not defined (was its cell deleted, or did it fail?)")
-        return Verdict("missing", f"reading {var} raised {expr.get('ename')}: {expr.get('evalue')}")
-    shown = decode_repr(expr["text"])          # the text/plain of repr(answer) is a quoted string
-    value = decode_repr(shown) if isinstance(shown, str) else Opaque(str(expr["text"])[:120])
+            return None, "is not defined (was its cell deleted, or did it fail?)"
+        return None, f"raised {safe_text(expr.get('ename'), 40)} when read"
+    shown = decode_repr(str(expr.get("text", "")))
+    value = decode_repr(shown) if isinstance(shown, str) else Opaque(str(expr.get("text"))[:120])
+    return value, None
+
+
+def _verdict(ex: dict, expr, key, plausible) -> Verdict:
+    from .runner import Opaque
+
+    value, problem = _read_value(expr)
+    if problem:
+        return Verdict("missing", f"{ex['answer_var']} {problem}")
     if ex["kind"] == "numeric":
         if isinstance(value, Opaque):
-            return Verdict("non-numeric", f"{value.text} is not a number")
-        return compare_numeric(value, key, ex.get("tol", 0.0), ex.get("abs_tol", 0.0))
+            return Verdict("non-numeric", f"{safe_text(value.text, 60)} is not a number")
+        v = score_numeric(value, key, ex.get("tol", 0.0), ex.get("abs_tol", 0.0), ex.get("partial", ()))
+        if v.status == "non-numeric":
+            v.detail = safe_text(v.detail, 120)
+        if v.status in ("incorrect", "partial") and plausible:
+            hint = magnitude_hint(v.value, *plausible)
+            v.detail = (v.detail + "; " if v.detail else "") + (hint or "right order of magnitude; check the "
+                                                                       "formula, your rounding and your inputs")
+        return v
     if isinstance(value, Opaque):
-        return Verdict("invalid", f"{value.text} is not one of the options")
-    return compare_choice(value, key, ex.get("options", []))
+        return Verdict("invalid", f"{safe_text(value.text, 60)} is not one of the options")
+    v = compare_choice(value, key, ex.get("options", []))
+    v.detail = safe_text(v.detail, 120)
+    return v
 
 
+def _check_run(st: Student, record: dict, timeout: float) -> bool:
+    """Fold the run's outcome into the student's status; True when answers can be graded."""
+    run = st.run
+    if run is None:
+        return False
+    if run["status"] != "ok":
+        if run["status"] == "timeout":
+            where = f"Cell {run['timeout_cell']} was still running" if run.get("timeout_cell") else "It was still running"
+            st.flag("timeout", f"{where} when the time limit ({timeout:g} s for the whole notebook) ran out.")
+        else:
+            st.flag(run["status"], safe_text(run.get("detail", ""), 300) or None)
+    elif not run["expressions"]:
+        st.flag("answers-unreadable", safe_text(run.get("detail") or "The answers could not be read.", 300))
+    for e in run.get("errors", [])[:20]:
+        if isinstance(e, dict):
+            st.flag("cell-error", f"Cell {safe_text(e.get('cell'), 8)} ({safe_text(e.get('line', ''), 80)}) raised "
+                                  f"{safe_text(e.get('ename', ''), 60)}: {safe_text(e.get('evalue', ''), 200)}")
+    if run.get("truncated"):
+        st.notes.append("The notebook printed more output than the grader keeps; the rest was dropped.")
+    if run["status"] != "ok" or not run["expressions"]:
+        return False
+    for name, value in record["students"][st.sid]["params"].items():
+        got, problem = _read_value(run["expressions"].get(f"param:{name}"))
+        if problem:
+            st.flag("params-altered", f"{name} was not defined at the end of the run")
+        elif not values_equal(got, value):
+            st.flag("params-altered", f"{name} was {safe_text(repr(got), 60)} at the end of the run instead of "
+                                      f"the assigned {value!r} (reassigned in a later cell?)")
+    return True
+
+
+def _score(st: Student, record: dict, timeout: float, manual: dict, late: dict) -> dict:
+    gradable = _check_run(st, record, timeout)
+    keys = record["students"][st.sid]["keys"]
+    plausible = record["students"][st.sid].get("plausible", {})
+    verdicts, explanations, points = {}, {}, {}
+    for ex in record["exercises"]:
+        eid = ex["id"]
+        if not gradable:
+            verdicts[eid] = Verdict("not-graded", "not graded: " + (st.status[0] if st.status else "not run"))
+        else:
+            verdicts[eid] = _verdict(ex, st.run["expressions"].get(f"answer:{eid}"), keys[eid], plausible.get(eid))
+            verdicts[eid].key = keys[eid]
+            if ex.get("explain_var"):
+                text, _ = _read_value(st.run["expressions"].get(f"explain:{eid}"))
+                explanations[eid] = text if isinstance(text, str) else ("" if text is None else repr(text))
+        points[eid] = round(ex["points"] * verdicts[eid].fraction, 4)
+        if (st.sid, eid) in manual:
+            points[f"{eid}:manual"] = manual[(st.sid, eid)]
+    raw = sum(points.values())
+    penalty = 0.0
+    if st.sid in late and st.source is not None:
+        days, fraction = late[st.sid]
+        if days > 0:
+            penalty = round(raw * fraction, 4)
+            st.flag("late", f"{days:g} day(s) late: −{fraction * 100:g}% ({penalty:g} points)")
+    codes = [c for c in STATUS_ORDER if c in st.status]
+    codes += [f"{eid}:{v.status}" for eid, v in verdicts.items() if v.status in ("missing", "non-numeric", "invalid",
+                                                                                  "partial")]
+    return {"student": st.sid, "points": points, "penalty": penalty, "total": round(raw - penalty, 4),
+            "status": ";".join(codes) or "ok", "verdicts": verdicts, "explanations": explanations}
+
+
+def _read_manual(path, record) -> dict:
+    """Manual scores: CSV ``student_id,exercise,points`` (explanations graded by hand)."""
+    if not path:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise CourseError(f"manual scores {path} do not exist (CSV with student_id,exercise,points)")
+    exercises = {ex["id"]: ex for ex in record["exercises"]}
+    out = {}
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    for n, row in enumerate(rows, start=2):
+        sid, eid, pts = (row.get(k, "").strip() for k in ("student_id", "exercise", "points"))
+        if sid not in record["students"]:
+            raise CourseError(f"manual scores {path}, line {n}: {sid!r} is not on the roster")
+        if eid not in exercises:
+            raise CourseError(f"manual scores {path}, line {n}: no exercise {eid!r} (have {', '.join(exercises)})")
+        try:
+            value = float(pts)
+        except ValueError:
+            raise CourseError(f"manual scores {path}, line {n}: points {pts!r} is not a number") from None
+        top = exercises[eid].get("manual_points", 1)
+        if not (0 <= value <= top):
+            raise CourseError(f"manual scores {path}, line {n}: {value:g} points for {eid} is outside 0–{top:g}")
+        out[(sid, eid)] = value
+    return out
+
+
+def _read_late(path, per_day: float, max_days: float | None, record) -> dict:
+    """Late days: CSV ``student_id,days_late``; penalty ``per_day`` (fraction) per started day, all
+    points lost beyond ``max_days``."""
+    if not path:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise CourseError(f"late days {path} do not exist (CSV with student_id,days_late)")
+    out = {}
+    for n, row in enumerate(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))), start=2):
+        sid = (row.get("student_id") or "").strip()
+        if sid not in record["students"]:
+            raise CourseError(f"late days {path}, line {n}: {sid!r} is not on the roster")
+        try:
+            days = float(row.get("days_late", ""))
+        except ValueError:
+            raise CourseError(f"late days {path}, line {n}: days_late must be a number") from None
+        if days < 0:
+            raise CourseError(f"late days {path}, line {n}: days_late must not be negative")
+        started = math.ceil(days)
+        fraction = 1.0 if (max_days is not None and days > max_days) else min(1.0, started * per_day)
+        out[sid] = (days, fraction)
+    return out
+
+
+# -- 5. outputs ----------------------------------------------------------------------------------
 def _fmt_points(x: float) -> str:
-    return f"{x:g}" if x == int(x) else f"{x:.2f}".rstrip("0")
+    return f"{x:g}" if float(x) == int(x) else f"{x:.2f}".rstrip("0")
 
 
 def _fmt_value(x) -> str:
     if isinstance(x, float):
         return f"{x:.6g}"
-    return repr(x)
+    return safe_text(repr(x), 80)
+
+
+def _cell(text) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for r in rows:
+        w.writerow([_cell(c) for c in r])
+    return buf.getvalue()
+
+
+def _columns(record) -> list[str]:
+    cols = []
+    for ex in record["exercises"]:
+        cols.append(ex["id"])
+        if ex.get("explain_var"):
+            cols.append(f"{ex['id']}:manual")
+    return cols
+
+
+def _grades_csv(record, results) -> str:
+    cols = _columns(record)
+    rows = [["student"] + cols + ["late_penalty", "total", "status"]]
+    for r in results:
+        rows.append([r["student"]] + [_fmt_points(r["points"].get(c, 0)) if c in r["points"] or ":manual" not in c
+                                      else "" for c in cols]
+                    + [_fmt_points(r["penalty"]), _fmt_points(r["total"]), r["status"]])
+    return _csv(rows)
+
+
+def _lms_csvs(record, results, title: str) -> dict:
+    roster = record.get("roster", {})
+    canvas = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]]
+    gradescope = [["Name", "SID", "Email", "Total Score"]]
+    for r in results:
+        info = roster.get(r["student"], {})
+        canvas.append([info.get("name", ""), info.get("canvas_id", info.get("id", "")),
+                       info.get("sis_user_id", r["student"]), info.get("sis_login_id", ""),
+                       info.get("section", ""), _fmt_points(r["total"])])
+        gradescope.append([info.get("name", ""), r["student"], info.get("email", ""), _fmt_points(r["total"])])
+    return {"canvas.csv": _csv(canvas), "gradescope.csv": _csv(gradescope)}
+
+
+def _feedback(st: Student, r: dict, record: dict, max_points: float, reveal: bool) -> str:
+    lines = [f"# Feedback for {st.sid}", "",
+             f"Assignment: {safe_text(record['notebook']['name'])} · total **{_fmt_points(r['total'])} / "
+             f"{_fmt_points(max_points)}** points", ""]
+    codes = [c for c in r["status"].split(";") if c != "ok" and ":" not in c]
+    if codes:
+        lines.append("## What the grader noticed")
+        lines += [f"- **{c}**: {STATUS_TEXT.get(c, c)}" for c in codes]
+        lines += [f"  - {n}" for n in st.notes]
+        lines.append("")
+    lines += ["## Answers", "", "| Exercise | Your answer | Result | Points |", "|:--|:--|:--|--:|"]
+    for ex in record["exercises"]:
+        v = r["verdicts"][ex["id"]]
+        mine = _fmt_value(v.value) if v.value is not None else "—"
+        result = {"correct": "✔ correct", "incorrect": "✘ incorrect", "partial": "≈ partly right"}.get(
+            v.status, f"{v.status}")
+        if v.status == "incorrect" and ex["kind"] == "numeric":
+            tol = f"±{ex['tol'] * 100:g}%" if ex.get("tol") else f"±{ex.get('abs_tol'):g}"
+            result += f" (outside {tol})"
+        if v.detail:
+            result += f": {v.detail}"
+        if reveal and v.status in ("incorrect", "partial", "missing", "non-numeric", "invalid") and v.key is not None:
+            result += f"; expected {_fmt_value(v.key)}{(' ' + ex.get('unit')) if ex.get('unit') else ''}"
+        pts = r["points"][ex["id"]]
+        lines.append(f"| {ex['id']} {safe_text(ex.get('title', ''), 60)} | {mine} | {result.replace('|', '/')} | "
+                     f"{_fmt_points(pts)} / {_fmt_points(ex['points'])} |")
+    for eid, text in r["explanations"].items():
+        lines += ["", f"Your explanation for {eid} (graded by your instructor):", "",
+                  "> " + (safe_text(text, 2000) if str(text).strip() else "(empty)")]
+    if r["penalty"]:
+        lines += ["", f"Late penalty: −{_fmt_points(r['penalty'])} points."]
+    lines += ["", "Your inputs: " + ", ".join(f"{k} = {v!r}" for k, v in record["students"][st.sid]["params"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def _report(record, results, state, matched, max_points, opts, seconds) -> str:
+    n_ok = sum(r["status"] == "ok" for r in results)
+    per = [st.run["seconds"] for st in state.values() if st.run and st.run.get("seconds")]
+    mode = "no sandbox (--unsafe-no-sandbox)" if opts["unsafe"] else "one bubblewrap sandbox per submission"
+    lines = [f"# Grading report: {safe_text(record['notebook']['name'])}", "",
+             f"- {len(results)} students on the roster; {n_ok} graded without problems; "
+             f"maximum {_fmt_points(max_points)} points",
+             f"- {mode}; timeout {opts['timeout']:g} s per notebook; {opts['jobs']} in parallel; "
+             f"total {seconds:.1f} s" + (f"; mean {sum(per) / len(per):.1f} s per executed submission" if per else "")]
+    infra = [st.sid for st in state.values() if "infrastructure" in st.status]
+    if infra:
+        lines += ["", "## Infrastructure failures (exit status 3): re-run these", ""]
+        lines += [f"- {sid}: {safe_text(state[sid].run['detail'], 300)}" for sid in infra]
+    problems = [r for r in results if r["status"] != "ok"]
+    if problems:
+        lines += ["", "## Students needing attention", ""]
+        for r in problems:
+            lines.append(f"- {r['student']}: {r['status']}")
+            lines += [f"  - {n}" for n in state[r["student"]].notes]
+    if matched.duplicates:
+        lines += ["", "## Several files for one student (the newest was graded)", ""]
+        lines += [f"- {sid}: " + ", ".join(safe_text(n, 120) for n in names) for sid, names in matched.duplicates.items()]
+    by_name = [sid for sid, how in matched.how.items() if how == "file name"]
+    if by_name:
+        lines += ["", "## Matched by file name (the notebook records no identity of this assignment)", ""]
+        lines += [f"- {sid}: {safe_text(matched.blobs[sid][0], 120)}" for sid in by_name]
+    if matched.unknown:
+        lines += ["", "## Files not matched to a student (not graded)", ""]
+        lines += [f"- {safe_text(name, 120)}: {reason}" for name, reason in matched.unknown]
+    if matched.ignored:
+        lines += ["", "## Ignored (not notebooks)", ""] + [f"- {safe_text(n, 120)}" for n in matched.ignored]
+    return "\n".join(lines) + "\n"
+
+
+def _write_outputs(out: Path, feedback: Path, record, results, state, report, reveal) -> str:
+    max_points = sum(ex["points"] for ex in record["exercises"])
+    csv_text = _grades_csv(record, results)
+    title = f"{Path(record['notebook']['name']).stem} ({record['assignment']})"
+    with atomic_dir(feedback, replace=True) as tmp:
+        for r in results:
+            (tmp / f"{r['student']}.md").write_text(_feedback(state[r["student"]], r, record, max_points, reveal),
+                                                    encoding="utf-8")
+        rows = [["student_id", "exercise", "choice", "explanation", "points"]]
+        for r in results:
+            for ex in record["exercises"]:
+                if ex.get("explain_var") and ex["id"] in r["explanations"]:
+                    v = r["verdicts"][ex["id"]]
+                    rows.append([r["student"], ex["id"], v.value if isinstance(v.value, str) else "",
+                                 r["explanations"][ex["id"]], ""])
+        (tmp / "explanations.csv").write_text(_csv(rows), encoding="utf-8")
+        for name, text in _lms_csvs(record, results, title).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        (tmp / "report.md").write_text(report, encoding="utf-8")
+    atomic_file(out, csv_text)
+    return csv_text
 
 
 # -- the command ---------------------------------------------------------------------------------
-def grade(submissions, out, params=None, key_notebook=None, timeout: float = 60, jobs: int | None = None,
-          feedback=None, memory_mb: int = 4096, reveal: bool = True, ignore_key_hash: bool = False,
-          log=print) -> dict:
-    """Grade every submission; returns a summary dict (rows, unknown files, timings)."""
-    t_start = time.monotonic()
-    submissions, out = Path(submissions), Path(out)
+def _check_options(submissions: Path, out: Path, timeout, jobs) -> int:
     if not submissions.is_dir():
         raise CourseError(f"submissions folder {submissions} does not exist")
     if not (isinstance(timeout, (int, float)) and timeout > 0):
         raise CourseError(f"--timeout must be a positive number of seconds, not {timeout!r}")
-    jobs = int(jobs or min(2, os.cpu_count() or 1))
+    jobs = int(jobs or min(4, os.cpu_count() or 1))
     if jobs < 1:
         raise CourseError("--jobs must be at least 1")
     if out.is_dir():
         raise CourseError(f"--out {out} is a folder; give a CSV file name such as grades.csv")
     if not out.resolve().parent.is_dir():
         raise CourseError(f"cannot write {out}: folder {out.resolve().parent} does not exist")
+    return jobs
+
+
+def grade(submissions, out, params=None, timeout: float = 60, jobs: int | None = None, feedback=None,
+          memory_mb: int = 2048, reveal: bool = True, secret_file=None, unsafe_no_sandbox: bool = False,
+          manual=None, late=None, late_penalty: float = 0.1, late_max_days: float | None = None,
+          retries: int = 2, protected=(), progress: bool = True, log=print) -> dict:
+    """Grade every submission; returns a summary (rows, CSV text, infrastructure failures, …).
+
+    ``summary["exit_status"]`` is 0, or :data:`EXIT_INFRA` when some submission could not be run
+    because of the grader's infrastructure (listed in the report and in the status column)."""
+    from .sandbox import Sandbox
+
+    t_start = time.monotonic()
+    submissions, out = Path(submissions), Path(out)
+    jobs = _check_options(submissions, out, timeout, jobs)
     feedback = Path(feedback) if feedback else out.with_name(f"{out.stem}-feedback")
     record_path = _find_record(submissions, params)
-    record = load_record(record_path)
-    key_bytes, key_path = _key_notebook(record, record_path, key_notebook, ignore_key_hash)
-    key_workdir = str(key_path.resolve().parent)       # the key notebook runs where it lives, as in the book
-    key_text = key_bytes.decode("utf-8")
-    exercises = record["exercises"]
-    roster = list(record["students"])
+    secret = load_secret(secret_path(secret_file), forbidden=[submissions])
+    record = load_record(record_path, secret)
+    manual_scores = _read_manual(manual, record)
+    late_days = _read_late(late, late_penalty, late_max_days, record)
+    bad_env = environment_problems()
+    if bad_env:
+        raise CourseError("the grader's Python environment has been tampered with: " + "; ".join(bad_env)
+                          + ". Remove these files (or reinstall the environment) before grading")
+    sandbox = Sandbox(unsafe=unsafe_no_sandbox, memory_mb=memory_mb)
+    sandbox.probe()
 
-    # 1. every input in memory before anything runs
-    files = sorted(p for p in submissions.iterdir() if p.is_file() and p.suffix == ".ipynb")
-    if not files:
+    matched = match_submissions(submissions, record, skip=[record_path, out])
+    if not matched.blobs and not matched.unknown:
         raise CourseError(f"no submissions (*.ipynb files) in {submissions}")
-    ignored = sorted(p.name for p in submissions.iterdir()
-                     if not (p.is_file() and p.suffix == ".ipynb") and p.name != record_path.name)
-    blobs = {p.stem: p.read_bytes() for p in files if p.stem in record["students"]}
-    unknown = sorted(p.name for p in files if p.stem not in record["students"])
+    state = _prepare(record, matched)
+    n_run = sum(st.source is not None for st in state.values())
+    log(f"grading {n_run} notebooks, {jobs} at a time, "
+        f"{'WITHOUT a sandbox' if unsafe_no_sandbox else 'each in its own sandbox'}, timeout {timeout:g} s…")
+    _run_all(state, record, sandbox, jobs, timeout, retries, protected, progress)
 
-    import nbformat
-
-    state = {sid: {"status": [], "notes": [], "nb": None, "run": None, "key": None} for sid in roster}
-    for sid in roster:
-        st = state[sid]
-        if sid not in blobs:
-            st["status"].append("missing")
-            continue
-        try:
-            nb = nbformat.reads(blobs[sid].decode("utf-8"), as_version=4)
-            if not isinstance(nb.get("cells"), list):
-                raise ValueError("no cells")
-        except Exception as exc:  # noqa: BLE001
-            st["status"].append("unreadable")
-            st["notes"].append(f"The file could not be read as a notebook ({type(exc).__name__}: "
-                               f"{str(exc).splitlines()[0][:160] if str(exc) else ''}).")
-            continue
-        st["nb"] = nb
-        for code, note in _static_checks(nb, sid, record):
-            st["status"].append(code)
-            st["notes"].append(note)
-
-    to_run = [sid for sid in roster if state[sid]["nb"] is not None]
-    expressions = {}
-    for ex in exercises:
-        expressions[f"answer:{ex['id']}"] = f"repr({ex['answer_var']})"
-        if ex.get("explain_var"):
-            expressions[f"explain:{ex['id']}"] = f"repr({ex['explain_var']})"
-    for name in record["variant"]:
-        expressions[f"param:{name}"] = f"repr({name})"
-
-    key_sets, key_of = {}, {}
-    for sid in to_run:
-        p = record["students"][sid]["params"]
-        k = json.dumps(p, sort_keys=True)
-        key_of[sid] = k
-        key_sets.setdefault(k, p)
-    items = list(key_sets.items())
-    n_batches = max(1, min(jobs, len(items)))
-    key_jobs = [{"id": f"keys-{b}", "kind": "keys", "notebook": key_text, "batch": items[b::n_batches],
-                 "timeout": max(timeout, 300), "workdir": key_workdir} for b in range(n_batches) if items[b::n_batches]]
-    log(f"grading {len(to_run)} notebooks ({len(key_sets)} answer keys first) with {jobs} worker(s), "
-        f"timeout {timeout:g} s per notebook…")
-
-    ctx = multiprocessing.get_context("spawn")
-    keys: dict[str, dict] = {}
-    runs: dict[str, dict] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_limit_resources,
-                             initargs=(memory_mb,)) as pool:
-        # 2. keys, from the pristine notebook and the recorded inputs only
-        for job, fut in [(j, pool.submit(_run_job, j)) for j in key_jobs]:
-            try:
-                keys.update(fut.result()["keys"])
-            except Exception as exc:  # noqa: BLE001 – reported per student as key-error
-                keys.update({k: {"__error__": f"computing keys failed: {type(exc).__name__}: {exc}"}
-                             for k, _ in job["batch"]})
-        t_keys = time.monotonic()
-        # 3. submissions, with the tripwire
-        baseline = _package_hash()
-        pending = {}
-        for sid in to_run:
-            job = {"id": sid, "kind": "submission", "notebook": blobs[sid].decode("utf-8"),
-                   "timeout": timeout, "expressions": expressions}
-            fut = pool.submit(_run_job, job)
-            pending[fut] = sid
-        while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            finished = []
-            for f in done:
-                sid = pending.pop(f)
-                finished.append(sid)
-                try:
-                    runs[sid] = f.result()["run"]
-                except Exception as exc:  # noqa: BLE001 – a worker crash must not stop the others
-                    runs[sid] = {"status": "kernel-failed", "errors": [], "expressions": {}, "timeout_cell": None,
-                                 "detail": f"the grader's worker failed: {type(exc).__name__}: {exc}",
-                                 "seconds": 0.0, "truncated": False}
-            if _package_hash() != baseline:
-                for f in pending:
-                    f.cancel()
-                suspects = sorted(set(finished) | set(pending.values()))
-                raise CourseError("the mlsysim package changed on disk while grading; one of these "
-                                  f"submissions modified it: {', '.join(suspects)}. Nothing was written. "
-                                  "Restore the package (git checkout mlsysim) and grade untrusted work in a "
-                                  "sandbox (container or a user without write access to the repository).")
-    t_runs = time.monotonic()
-
-    # 4. scores
-    rows, details = [], {}
-    for sid in roster:
-        st = state[sid]
-        run = runs.get(sid)
-        key = keys.get(key_of.get(sid)) if sid in key_of else None
-        verdicts, explanations = {}, {}
-        if run is not None:
-            if run["status"] != "ok":
-                st["status"].append(run["status"])
-                if run["status"] == "timeout":
-                    st["notes"].append(f"Cell {run['timeout_cell']} was still running when the time limit "
-                                       f"({timeout:g} s for the whole notebook) ran out.")
-                elif run.get("detail"):
-                    st["notes"].append(run["detail"])
-            elif not run["expressions"]:
-                st["status"].append("answers-unreadable")
-                st["notes"].append(run.get("detail") or "The answers could not be read.")
-            if run["errors"]:
-                st["status"].append("cell-error")
-                for e in run["errors"]:
-                    st["notes"].append(f"Cell {e['cell']} ({e['line']!r}) raised {e['ename']}: {e['evalue']}")
-            if run.get("truncated"):
-                st["notes"].append("The notebook printed more output than the grader keeps; the rest was dropped.")
-            if run["status"] == "ok" and run["expressions"]:
-                for name, value in record["students"][sid]["params"].items():
-                    got = run["expressions"].get(f"param:{name}")
-                    if got and got["status"] == "ok":
-                        from .runner import decode_repr
-
-                        shown = decode_repr(got["text"])
-                        v = decode_repr(shown) if isinstance(shown, str) else shown
-                        if not values_equal(v, value):
-                            st["status"].append("params-altered")
-                            st["notes"].append(f"{name} was {_fmt_value(v)} at the end of the run instead of "
-                                               f"the assigned {value!r} (reassigned in a later cell?)")
-                    else:
-                        st["status"].append("params-altered")
-                        st["notes"].append(f"{name} was not defined at the end of the run")
-        if key is not None and key.get("__error__"):
-            st["status"].append("key-error")
-            st["notes"].append(key["__error__"])
-        for ex in exercises:
-            eid = ex["id"]
-            if run is None or run["status"] != "ok" or not run["expressions"]:
-                why = "not graded: " + (st["status"][0] if st["status"] else "not run")
-                verdicts[eid] = Verdict("not-graded", why)
-                continue
-            kval = (key or {}).get(eid, {"error": "no key"})
-            v = _answer_verdict(ex, run["expressions"].get(f"answer:{eid}"), kval)
-            v.key = kval
-            verdicts[eid] = v
-            if v.status == "key-error" and "key-error" not in st["status"]:
-                st["status"].append("key-error")
-            if ex.get("explain_var"):
-                got = run["expressions"].get(f"explain:{eid}")
-                if got and got["status"] == "ok":
-                    from .runner import decode_repr
-
-                    shown = decode_repr(got["text"])
-                    text = decode_repr(shown) if isinstance(shown, str) else shown
-                    explanations[eid] = text if isinstance(text, str) else repr(text)
-                else:
-                    explanations[eid] = ""
-        points = {ex["id"]: (ex["points"] if verdicts[ex["id"]].status == "correct" else 0) for ex in exercises}
-        codes = [c for c in STATUS_ORDER if c in st["status"]]
-        codes += [f"{eid}:{v.status}" for eid, v in verdicts.items()
-                  if v.status in ("missing", "non-numeric", "invalid")]
-        rows.append({"student": sid, **{eid: points[eid] for eid in points},
-                     "total": sum(points.values()), "status": ";".join(codes) or "ok"})
-        details[sid] = {"verdicts": verdicts, "explanations": explanations, "notes": st["notes"],
-                        "codes": codes, "run": run}
-
-    # 5. outputs (temporary names, renamed into place)
-    header = ["student"] + [ex["id"] for ex in exercises] + ["total", "status"]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow([r["student"]] + [_fmt_points(r[ex["id"]]) for ex in exercises]
-                   + [_fmt_points(r["total"]), r["status"]])
-    csv_text = buf.getvalue()
-    max_points = sum(ex["points"] for ex in exercises)
-    report = _report(record, rows, details, unknown, ignored, max_points, timeout, jobs,
-                     seconds={"keys": t_keys - t_start, "runs": t_runs - t_keys, "total": time.monotonic() - t_start,
-                              "per_submission": [details[s]["run"]["seconds"] for s in roster if details[s]["run"]]})
-    with atomic_dir(feedback, replace=True) as tmp:
-        for sid in roster:
-            (tmp / f"{sid}.md").write_text(_feedback(sid, record, rows, details[sid], exercises, max_points,
-                                                     reveal), encoding="utf-8")
-        eb = io.StringIO()
-        ew = csv.writer(eb, lineterminator="\n")
-        ew.writerow(["student", "exercise", "choice", "explanation"])
-        for sid in roster:
-            for ex in exercises:
-                if ex.get("explain_var") and ex["id"] in details[sid]["explanations"]:
-                    v = details[sid]["verdicts"][ex["id"]]
-                    ew.writerow([sid, ex["id"], v.value if isinstance(v.value, str) else "",
-                                 details[sid]["explanations"][ex["id"]]])
-        (tmp / "explanations.csv").write_text(eb.getvalue(), encoding="utf-8")
-        (tmp / "report.md").write_text(report, encoding="utf-8")
-    atomic_file(out, csv_text)
+    results = [_score(state[sid], record, timeout, manual_scores, late_days) for sid in record["students"]]
+    opts = {"unsafe": unsafe_no_sandbox, "timeout": timeout, "jobs": jobs}
+    max_points = sum(ex["points"] for ex in record["exercises"])
+    report = _report(record, results, state, matched, max_points, opts, time.monotonic() - t_start)
+    csv_text = _write_outputs(out, feedback, record, results, state, report, reveal)
     log(report)
-    return {"rows": rows, "csv": csv_text, "unknown": unknown, "ignored": ignored, "feedback": str(feedback),
-            "seconds": time.monotonic() - t_start, "report": report}
-
-
-def _feedback(sid, record, rows, d, exercises, max_points, reveal) -> str:
-    row = next(r for r in rows if r["student"] == sid)
-    lines = [f"# Feedback for {sid}", "",
-             f"Assignment: {record['notebook']['name']} · total **{_fmt_points(row['total'])} / "
-             f"{_fmt_points(max_points)}** points", ""]
-    codes = [c for c in d["codes"] if ":" not in c]
-    if codes:
-        lines.append("## What the grader noticed")
-        lines += [f"- **{c}**: {STATUS_TEXT.get(c, c)}" for c in codes]
-        lines += [f"  - {n}" for n in d["notes"]]
-        lines.append("")
-    lines += ["## Answers", "", "| Exercise | Your answer | Result | Points |", "|:--|:--|:--|--:|"]
-    for ex in exercises:
-        v = d["verdicts"][ex["id"]]
-        mine = _fmt_value(v.value) if v.value is not None else "—"
-        result = {"correct": "✔ correct", "incorrect": "✘ incorrect"}.get(v.status, f"{v.status}: {v.detail}")
-        if v.status == "incorrect" and ex["kind"] == "numeric":
-            tol = f"±{ex['tol'] * 100:g}%" if ex.get("tol") else f"±{ex.get('abs_tol'):g}"
-            result += f" (outside {tol})"
-        if reveal and v.status in ("incorrect", "missing", "non-numeric", "invalid") and \
-                not isinstance(getattr(v, "key", None), dict) and getattr(v, "key", None) is not None:
-            result += f"; expected {_fmt_value(v.key)}{(' ' + ex.get('unit')) if ex.get('unit') else ''}"
-        pts = ex["points"] if v.status == "correct" else 0
-        lines.append(f"| {ex['id']} {ex.get('title', '')} | {mine.replace('|', '/')} | "
-                     f"{result.replace('|', '/')} | {_fmt_points(pts)} / {_fmt_points(ex['points'])} |")
-    for eid, text in d["explanations"].items():
-        lines += ["", f"Your explanation for {eid} (graded by your instructor):", "",
-                  "> " + (text.strip().replace("\n", "\n> ") if text.strip() else "(empty)")]
-    lines += ["", f"Your inputs: " + ", ".join(f"{k} = {v!r}" for k, v in record["students"][sid]["params"].items())]
-    return "\n".join(lines) + "\n"
-
-
-def _report(record, rows, details, unknown, ignored, max_points, timeout, jobs, seconds) -> str:
-    n_ok = sum(r["status"] == "ok" for r in rows)
-    per = seconds["per_submission"]
-    lines = [f"# Grading report: {record['notebook']['name']}", "",
-             f"- {len(rows)} students on the roster; {n_ok} graded without problems; "
-             f"maximum {_fmt_points(max_points)} points",
-             f"- timeout {timeout:g} s per notebook, {jobs} worker(s); keys {seconds['keys']:.1f} s, "
-             f"submissions {seconds['runs']:.1f} s, total {seconds['total']:.1f} s"
-             + (f"; mean {sum(per) / len(per):.1f} s per executed submission" if per else "")]
-    problems = [r for r in rows if r["status"] != "ok"]
-    if problems:
-        lines += ["", "## Students needing attention", ""]
-        for r in problems:
-            lines.append(f"- {r['student']}: {r['status']}")
-            lines += [f"  - {n}" for n in details[r["student"]]["notes"]]
-    if unknown:
-        lines += ["", "## Unknown student files (not graded)", ""]
-        lines += [f"- {name}: no student with id {Path(name).stem!r} in the roster of params.json" for name in unknown]
-    if ignored:
-        lines += ["", "## Ignored (not notebooks)", ""] + [f"- {name}" for name in ignored]
-    return "\n".join(lines) + "\n"
+    infra = [st.sid for st in state.values() if "infrastructure" in st.status]
+    return {"rows": [{"student": r["student"], **r["points"], "total": r["total"], "status": r["status"]}
+                     for r in results],
+            "csv": csv_text, "unknown": matched.unknown, "duplicates": matched.duplicates,
+            "ignored": matched.ignored, "feedback": str(feedback), "seconds": time.monotonic() - t_start,
+            "report": report, "infrastructure": infra, "exit_status": EXIT_INFRA if infra else 0,
+            "jobs": jobs}
