@@ -18,11 +18,14 @@ help:
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make diff-setup  let git diff/merge notebooks with nbdime (this clone only)"
 
-$(STAMP): requirements.txt pyproject.toml
+# requirements.txt includes requirements-student.txt (the lean environment a student runs the notebooks in);
+# its wheels are also kept in $(VENV)/wheelhouse so tests/test_portable.py can build that environment offline.
+$(STAMP): requirements.txt requirements-student.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip download --quiet --only-binary=:all: -d $(VENV)/wheelhouse -r requirements-student.txt
 	touch $(STAMP)
 
 # MathJax 3 and the Jupyter widget manager are vendored from the npm registry (pinned versions and
@@ -51,8 +54,9 @@ nbval: $(STAMP)
 execute: $(STAMP)
 	$(BIN)/python -m mlsysim.nbrun $(or $(NB),book/*.ipynb)
 
+# Class containers often run as root, which Jupyter refuses without --allow-root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab book/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # nbdime as git's diff and merge driver for *.ipynb (.gitattributes names the drivers), this clone only.
 # Absolute paths, so `git diff` works without the venv on PATH.
