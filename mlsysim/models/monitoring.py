@@ -147,6 +147,43 @@ def min_detectable_drop(n: int, p0: float, alpha: float = 0.05, power: float = 0
     return p0 - brentq(f, lo, p0 - 1e-12, xtol=1e-12)
 
 
+def _exact_critical(n: int, p0: float, alpha: float) -> int:
+    """Largest k with P(X ≤ k | n, p0) ≤ α: the exact one-sided test flags a drop when X ≤ k
+    (−1 when no k keeps the size within α)."""
+    from scipy.stats import binom
+
+    k = int(binom.ppf(alpha, n, p0))
+    return k - 1 if binom.cdf(k, n, p0) > alpha else k
+
+
+def exact_detection_power(n: int, p0: float, p1: float, alpha: float = 0.05) -> float:
+    """Probability that the exact one-sided binomial test on ``n`` labelled samples flags the drop
+    p0 → p1 (the test of :func:`exact_binomial_samples`; no normal approximation)."""
+    from scipy.stats import binom
+
+    _check_rates(p0, p1)
+    if n <= 0:
+        raise ValueError("n must be positive")
+    k = _exact_critical(int(n), p0, alpha)
+    return float(binom.cdf(k, int(n), p1)) if k >= 0 else 0.0
+
+
+def exact_min_detectable_drop(n: int, p0: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest drop p0 − p1 that the exact one-sided binomial test on ``n`` samples detects with
+    the given power (the exact counterpart of :func:`min_detectable_drop`)."""
+    from scipy.optimize import brentq
+    from scipy.stats import binom
+
+    _check_alpha_power(alpha, power)
+    if not 0 < p0 < 1 or n <= 0:
+        raise ValueError("need 0 < p0 < 1 and n > 0")
+    k = _exact_critical(int(n), p0, alpha)
+    if k < 0 or binom.cdf(k, int(n), 1e-9) < power:
+        return p0 - 1e-9      # no drop at all is detectable with this sample
+    f = lambda p1: float(binom.cdf(k, int(n), p1)) - power  # noqa: E731  (falls as p1 rises)
+    return p0 - brentq(f, 1e-9, p0, xtol=1e-12)
+
+
 def collection_time(samples: float, rate_per_second: float, labelled_fraction: float = 1.0) -> float:
     """Seconds needed to gather ``samples`` labelled examples at ``rate_per_second`` requests/s
     of which ``labelled_fraction`` receive a ground-truth label."""
