@@ -6,11 +6,13 @@ same value is always written the same way (``365,000``, ``$5,000``, ``2.0%``, ``
 from __future__ import annotations
 
 import math
+import re
 from numbers import Real
 
 __all__ = [
     "fmt", "fmt_usd", "fmt_pct", "fmt_mult", "fmt_duration", "fmt_sig",
-    "check", "claim", "GuardError", "ClaimError", "md_table", "Text",
+    "check", "claim", "GuardError", "ClaimError", "md_table", "Text", "escape_dollars",
+    "looks_like_math",
 ]
 
 
@@ -126,12 +128,48 @@ def fmt_duration(seconds, precision: int = 1, unit: str | None = None) -> str:
     return Text(f"{number} {name}{'s' if plural else ''}")
 
 
-def _money(cell) -> str:
-    """Escape a dollar sign that starts an amount (``$5,000``) so MyST does not read it as math;
-    ``$T^*$`` stays math."""
-    import re
+# An inline math span as MyST's dollarmath reads it: no space just inside either "$", no "$$".
+_MATH_SPAN = re.compile(r"(?<![\\$])\$(?=[^\s$])([^$\n]*?[^\s\\$])\$(?!\$)|(?<![\\$])\$([^\s$\\])\$(?!\$)")
+_MONEY_START = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:[KMBT]|million|billion|thousand)?\s+(?:an?|[A-Za-z]{2,})\b")
+_TEX_TEXT = re.compile(r"\\(?:text|mathrm|operatorname|textbf|textit|mbox)\s*\{[^{}]*\}|\\[A-Za-z]+")
+_CODE_OR_DISPLAY = re.compile(r"(`+).*?\1|\$\$.*?\$\$", re.S)
 
-    return re.sub(r"(?<!\\)\$(?=[\d.])", r"\\$", str(cell))
+
+def looks_like_math(tex: str) -> bool:
+    """Whether the inside of a ``$…$`` span is a formula (``T^*``, ``10^{-3}``, ``1-\\beta``, ``x``)
+    rather than prose between two dollar amounts (``136,000 a year. Setup is … at``)."""
+    tex = tex.strip()
+    if not tex or re.fullmatch(r"[\d.,]+", tex) or _MONEY_START.match(tex):
+        return False
+    words = re.findall(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])", _TEX_TEXT.sub(" ", tex))
+    return len(words) < 4
+
+
+def escape_dollars(text) -> str:
+    """Escape every ``$`` that is not part of a formula, so MyST never reads two amounts as math.
+
+    ``escape_dollars("costs $5,000 and $T^*$ days") == r"costs \\$5,000 and $T^*$ days"``.  Idempotent
+    (an escaped ``\\$`` stays as it is); formulas (:func:`looks_like_math`), ``$$…$$`` and code spans
+    are kept.  Use it on any Markdown that code builds (``md_table`` applies it to every cell)."""
+    text = str(text)
+    out, pos = [], 0
+    keep = [m.span() for m in _CODE_OR_DISPLAY.finditer(text)]
+    keep += [m.span() for m in _MATH_SPAN.finditer(text)
+             if looks_like_math(m.group(1) or m.group(2))
+             and not any(a <= m.start() < b for a, b in keep)]
+    keep.sort()
+    for a, b in keep:
+        if a < pos:
+            continue
+        out.append(re.sub(r"(?<!\\)\$", r"\\$", text[pos:a]))
+        out.append(text[a:b])
+        pos = b
+    out.append(re.sub(r"(?<!\\)\$", r"\\$", text[pos:]))
+    return Text("".join(out))
+
+
+def _money(cell) -> str:
+    return escape_dollars(cell)
 
 
 def md_table(headers, rows, caption: str | None = None, label: str | None = None,
