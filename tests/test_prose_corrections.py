@@ -99,7 +99,7 @@ def test_purpose_degradation_objective_cites_eq_degradation():
 
 PROSE_A = ["purpose", "overview", "principles", "technical_debt", "data_infrastructure", "pipelines",
            "retraining_economics", "model_validation", "deployment"]
-HIDDEN_SOURCE = re.compile(r"original chapter|the source's|the source says|the chapter says|source chapter",
+HIDDEN_SOURCE = re.compile(r"original (?:chapter|callout|case study|war story|text)|the source's|the source says|the chapter says|source chapter",
                            re.IGNORECASE)
 
 
