@@ -139,3 +139,12 @@ POINTERS = re.compile(r"original (chapter|example|table|text)|source chapter|the
 def test_no_pointer_to_an_invisible_source(name):
     bad = [POINTERS.search(s).group(0) for s in cells(name) if POINTERS.search(s)]
     assert not bad, f"{name}.ipynb still points at a text readers cannot see: {bad}"
+
+
+# ── copied tables rebuilt: the incident severity table is computed, in the book's words ───────
+def test_incident_severity_table_is_computed_from_the_model():
+    md = "\n".join(cells("incidents", "markdown"))
+    assert ":name: tbl-incident-severity" not in md, "the severity table is typed again"
+    code = next(s for s in cells("incidents", "code") if 'label="tbl-incident-severity"' in s)
+    assert "incidents.response_minutes(" in code and "incidents.P1_DROP" in code and "incidents.P2_PSI" in code
+    assert "Complete model failure, serving errors" not in code      # the source's row, word for word
