@@ -160,7 +160,7 @@ def test_metrics_grow_with_the_mean_shift(s, extra):
 
 
 # ── the notebook's explorer ────────────────────────────────────────────────────────────────────
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def ns():
     from notebook_ns import load_namespace
 

@@ -178,22 +178,22 @@ def test_gap_closed_endpoints(base, span):
 
 
 # ── the notebooks' scenarios and explorers ──────────────────────────────────────────────────────
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def investment():
     return load_namespace("investment")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def maturity():
     return load_namespace("maturity")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def cases():
     return load_namespace("case_studies")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def summary():
     return load_namespace("summary")
 

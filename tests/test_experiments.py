@@ -156,7 +156,7 @@ def test_power_is_a_probability_and_grows_with_n(n, sigma, delta):
 
 
 # ── the explorer in the deployment notebook ────────────────────────────────────────────────────────
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def ns():
     from notebook_ns import load_namespace
 

@@ -134,7 +134,7 @@ def test_transfer_time_and_classification():
 
 
 # ── explorers: serving notebook ────────────────────────────────────────────────────────────────────
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def serving_ns():
     from notebook_ns import load_namespace
 
@@ -205,7 +205,7 @@ def test_cost_explorer(serving_ns):
 
 
 # ── explorers: infrastructure notebook ─────────────────────────────────────────────────────────────
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def infra_ns():
     from notebook_ns import load_namespace
 

@@ -90,7 +90,7 @@ def test_instance_as_base_and_plot():
 
 
 # ── the retraining-economics section's own explorer ───────────────────────────
-@pytest.fixture(scope="module")
+@pytest.fixture  # fresh explorers per test (notebook_ns)
 def retraining_ns():
     return load_namespace("retraining_economics")
 
@@ -112,7 +112,7 @@ def test_retraining_explorer_reports_breakdown_and_nonsense(retraining_ns):
     ex.set(retrain_cost="20000", query_volume="100000")
     assert "breaks down" in ex.text.value
     ex.set(drift_rate="-0.1")
-    assert "RetrainingInterval.drift_rate = -0.1" in ex.error and "between 0.0001 and 1 1/day" in ex.error
+    assert "RetrainingInterval.drift_rate = -0.1" in ex.error and "between 0.0001 and 1 per day" in ex.error
 
 
 class Mode(Calculation):
