@@ -31,7 +31,8 @@ def defined_outside(label):
     return any(pat.search(p.read_text(encoding="utf-8")) for p in outside)
 bad = 0
 for line in Path(sys.argv[2]).read_text().splitlines():
-    m = re.search(r"undefined label: '?([\w-]+)|equation not found: ([\w-]+)|reference target not found: ([\w-]+)", line)
+    m = re.search(r"undefined label: '?([\w-]+)|equation not found: ([\w-]+)|reference target not found: ([\w-]+)"
+                  r"|(?:ref|eq|numref) to unknown label ([\w-]+)", line)
     label = m and next(g for g in m.groups() if g)
     if label and defined_outside(label):
         print(f"(not checked: {label} is defined on a page outside this preview)")
