@@ -127,6 +127,16 @@ def test_compound_cost_input_checks():
         oc.maintenance_share(4, 0)
 
 
+def test_breakeven_without_cancellation_when_upkeep_exceeds_manual_hours():
+    # b = h0 − u < 0: the form 2B/(b + √(b² + 4aB)) loses ~8 digits here (relative error 2.6e-9);
+    # the root must still make both cumulative curves equal to within rounding.
+    t = oc.breakeven_weeks(0.25, 1.0, growth=0.001, upkeep=14.0)
+    manual = oc.cumulative_manual_hours(t, 0.25, 0.001)
+    auto = oc.cumulative_automated_hours(t, 1.0, 14.0)
+    assert abs(manual - auto) <= 1e-13 * (manual + auto)
+    assert t == pytest.approx(5_720_000.0727, rel=1e-10)
+
+
 @settings(max_examples=200)
 @given(h0=st.floats(0.25, 40), build=st.floats(1, 2000),
        growth=st.one_of(st.just(0.0), st.floats(1e-3, 5)), upkeep=st.floats(0, 20))

@@ -140,9 +140,17 @@ def breakeven_weeks(h0: float, build: float, growth: float = 0.0, upkeep: float 
                     period: float = 52) -> float:
     """Week at which cumulative manual hours first equal the pipeline's cumulative hours.
 
-    Solves a·t² + b·t − B = 0 with a = h0·g/(2P), b = h0 − u (the positive root, written in the
-    cancellation-free form 2B / (b + √(b² + 4aB))).  Without growth this is the familiar B / (h0 − u).
-    Returns ``math.inf`` when manual work never catches up (no growth and h0 ≤ u).
+    Solves a·t² + b·t − B = 0 with a = h0·g/(2P), b = h0 − u for its positive root.  Each form of
+    that root subtracts nearly equal numbers for one sign of b, so the one without a subtraction is
+    used: 2B / (b + √(b² + 4aB)) when b ≥ 0, (√(b² + 4aB) − b) / (2a) when b < 0 (upkeep above the
+    initial manual hours, where only growth makes automation pay).  Without growth this is the
+    familiar B / (h0 − u).  Returns ``math.inf`` when manual work never catches up (no growth and
+    h0 ≤ u).
+
+    >>> breakeven_weeks(10, 100)
+    10.0
+    >>> round(breakeven_weeks(0.25, 1.0, growth=0.001, upkeep=14.0), 1)
+    5720000.1
     """
     _nonneg(h0=h0, build=build, growth=growth, upkeep=upkeep)
     if period <= 0:
@@ -153,7 +161,8 @@ def breakeven_weeks(h0: float, build: float, growth: float = 0.0, upkeep: float 
     b = h0 - upkeep
     if a == 0:
         return build / b if b > 0 else math.inf
-    return 2 * build / (b + math.sqrt(b * b + 4 * a * build))
+    root = math.sqrt(b * b + 4 * a * build)
+    return 2 * build / (b + root) if b >= 0 else (root - b) / (2 * a)
 
 
 def maintenance_share(hours_per_week, capacity_hours_per_week):
