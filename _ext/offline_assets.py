@@ -94,6 +94,15 @@ def dedupe_inline_scripts(app: Sphinx, pagename, templatename, context, doctree)
     scripts[:] = keep
 
 
+def explorer_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Only pages that show an explorer get its stylesheet (phone layout) and script (accessible
+    names and values of its sliders and boxes); called in html-page-context, add_*_file is per page."""
+    body = context.get("body") or ""
+    if "mlsysim-explorer" in body:
+        app.add_css_file("mlsysim-offline/explorers.css")
+        app.add_js_file("mlsysim-offline/explorers.js", defer="defer")
+
+
 def check_pages(app: Sphinx, exception) -> None:
     if exception is not None or app.builder is None or app.builder.format != "html":
         return
@@ -108,5 +117,6 @@ def check_pages(app: Sphinx, exception) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", add_static_paths, priority=900)
     app.connect("html-page-context", dedupe_inline_scripts, priority=900)
+    app.connect("html-page-context", explorer_assets)
     app.connect("build-finished", check_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

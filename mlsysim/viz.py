@@ -11,10 +11,14 @@ import math
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import ticker
+from matplotlib.artist import Artist
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.text import Annotation, Text
 
 __all__ = ["COLORS", "setup_plot", "diagram", "box", "arrow", "pipeline", "cycle", "hub",
-           "mark_point", "plt"]
+           "mark_point", "tidy_axes", "describe_axes", "Thousands", "plt"]
 
 COLORS = {
     "BlueLine": "#1f5fa8", "GreenLine": "#2e8540", "RedLine": "#c0392b",
@@ -38,7 +42,76 @@ STYLE = {
     "axes.prop_cycle": matplotlib.cycler(color=[COLORS[c] for c in
                                                 ("BlueLine", "RedLine", "GreenLine", "OrangeLine", "VioletLine")]),
     "svg.hashsalt": "mlsysim",   # deterministic SVG ids
+    "svg.fonttype": "none",      # SVG text stays text: smaller, selectable, sharp
 }
+
+
+def _inline_svg() -> None:
+    """In a Jupyter kernel, show figures as SVG: sharp on high-DPI screens, text kept as text
+    (the website embeds what the kernel displays)."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None or not hasattr(shell, "kernel"):
+            return
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("svg")
+    except Exception:      # pragma: no cover - a front-end without matplotlib-inline keeps its default
+        pass
+
+
+_inline_svg()
+
+
+def _number(x: float, decimals: int) -> str:
+    return f"{x:,.{decimals}f}".replace("-", "−")
+
+
+class Thousands(ticker.Formatter):
+    """Tick labels with thousands separators (``35,000``), as many decimals as the tick step needs;
+    on a log axis ``1,000`` and ``0.01`` rather than powers of ten."""
+
+    def __init__(self, log: bool = False):
+        self.log = log
+        self.decimals = 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        steps = np.diff(np.sort(np.asarray(locs, float)))
+        steps = steps[steps > 0]
+        step = steps.min() if steps.size else 1.0
+        self.decimals = 0 if step >= 1 else min(6, int(-math.floor(math.log10(step) + 1e-9)))
+
+    def __call__(self, x, pos=None):
+        if self.log:
+            if x <= 0:
+                return ""
+            return _number(x, max(0, min(6, -math.floor(math.log10(x) + 1e-9))))
+        return _number(0.0 if abs(x) < 1e-12 else x, self.decimals)
+
+
+def tidy_axes(ax) -> None:
+    """House tick labels: thousands separators on numeric axes (linear and log) that still use
+    matplotlib's default formatter; a formatter a plot chose itself (percent, dates) is kept."""
+    for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+        fmt = axis.get_major_formatter()
+        if scale == "linear" and type(fmt) is ticker.ScalarFormatter:
+            axis.set_major_formatter(Thousands())
+        elif scale == "log" and isinstance(fmt, ticker.LogFormatter) and not isinstance(fmt, Thousands):
+            axis.set_major_formatter(Thousands(log=True))
+            axis.set_minor_formatter(ticker.NullFormatter())
+
+
+class _Tidy(Artist):
+    """Drawn first in a figure: applies :func:`tidy_axes` to every axes once the plot is complete."""
+
+    zorder = -1e9
+
+    def draw(self, renderer):
+        for ax in self.figure.axes:
+            tidy_axes(ax)
 
 
 def setup_plot(figsize=None, nrows: int = 1, ncols: int = 1, **subplot_kw):
@@ -46,15 +119,114 @@ def setup_plot(figsize=None, nrows: int = 1, ncols: int = 1, **subplot_kw):
     plt.rcParams.update(STYLE)
     fig, ax = plt.subplots(nrows, ncols, figsize=figsize or STYLE["figure.figsize"], **subplot_kw)
     fig.set_layout_engine("constrained")
+    fig.add_artist(_Tidy())
     return fig, ax, COLORS, plt
 
 
+class _ClearLabel(Annotation):
+    """An annotation that, when drawn, moves its text to the first of a few offsets where it
+    crosses no curve, marker, other label or the legend (the caller's offset is tried first)."""
+
+    def __init__(self, *args, hint=(10, 10), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._hint = hint
+
+    def _obstacles(self, renderer):
+        ax = self.axes
+        paths = []
+        for line in ax.get_lines():
+            if not line.get_visible():
+                continue
+            path = line.get_transform().transform_path(line.get_path())
+            paths.append((path, line.get_marker() not in (None, "None", "", " ") and line.get_linestyle() in
+                          ("None", "none", "", " ")))
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t is not self and t.get_visible()
+                 and t.get_text()]
+        legend = ax.get_legend()
+        if legend is not None:
+            boxes.append(legend.get_window_extent(renderer))
+        return paths, boxes
+
+    def draw(self, renderer):
+        if not self.get_visible() or self.axes is None:
+            return
+        dx, dy = self._hint
+        r = max(abs(dx), abs(dy), 14)
+        candidates = [(dx, dy)] + [(sx * r, sy * r) for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1))] + [
+            (sx * 2 * r, sy * 2 * r) for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1))]
+        paths, boxes = self._obstacles(renderer)
+        axbox = self.axes.get_window_extent(renderer)
+        for cx, cy in candidates:
+            self.xyann = (cx, cy)
+            self.set_horizontalalignment("left" if cx >= 0 else "right")
+            self.update_positions(renderer)
+            bbox = Text.get_window_extent(self, renderer)   # the text, not its leader line
+            pad = bbox.padded(2)
+            clear = (axbox.x0 <= bbox.x0 and bbox.x1 <= axbox.x1 and axbox.y0 <= bbox.y0 and bbox.y1 <= axbox.y1
+                     and not any(path.intersects_bbox(pad, filled=False) if not pts else
+                                 any(pad.contains(*v) for v in path.vertices) for path, pts in paths)
+                     and not any(pad.overlaps(b) for b in boxes))
+            if clear:
+                break
+        else:
+            self.xyann = (dx, dy)
+            self.set_horizontalalignment("left" if dx >= 0 else "right")
+        super().draw(renderer)
+
+
 def mark_point(ax, x, y, text, color="RedLine", dx=10, dy=10, marker="o"):
-    """Mark and label one point of a curve (e.g. an optimum)."""
+    """Mark and label one point of a curve (e.g. an optimum). The label is placed at draw time
+    where it crosses no curve, other label or legend; ``(dx, dy)`` (points) is the first choice."""
     c = COLORS.get(color, color)
     ax.plot([x], [y], marker=marker, color=c, markersize=7, zorder=5, linestyle="none")
-    ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", color=c, fontsize=9.5,
-                arrowprops=dict(arrowstyle="-", color=c, lw=0.8))
+    label = _ClearLabel(text, (x, y), xytext=(dx, dy), textcoords="offset points", color=c, fontsize=9.5,
+                        arrowprops=dict(arrowstyle="-", color=c, lw=0.8), hint=(dx, dy),
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    ax._add_text(label)
+    return label
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    digits = max(0, 2 - math.floor(math.log10(abs(x))))
+    return _number(round(x, digits), digits if abs(x) < 100 else 0)
+
+
+def describe_axes(ax, limit: int = 6) -> str:
+    """A sentence stating what an axes shows *now*: its axes and ranges, each labelled curve's
+    start, end and extreme, bar values, and the labels of marked points — a plot's text alternative."""
+    xl, yl = ax.get_xlabel() or "x", ax.get_ylabel() or "y"
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    logx = " (log scale)" if ax.get_xscale() == "log" else ""
+    logy = " (log scale)" if ax.get_yscale() == "log" else ""
+    parts = [f"{yl}{logy} from {_num(y0)} to {_num(y1)} against {xl}{logx} from {_num(x0)} to {_num(x1)}."]
+    curves = []
+    for line in ax.get_lines():
+        label = line.get_label()
+        x, y = (np.asarray(v, float) for v in line.get_data())
+        ok = np.isfinite(x) & np.isfinite(y)
+        if label.startswith("_") or ok.sum() < 2:
+            continue
+        x, y = x[ok], y[ok]
+        i, j = int(np.argmin(y)), int(np.argmax(y))
+        curves.append(f"{label} goes from {_num(y[0])} to {_num(y[-1])}, lowest {_num(y[i])} at {_num(x[i])}"
+                      f", highest {_num(y[j])} at {_num(x[j])}")
+    for bars in ax.containers:
+        heights = [b.get_height() for b in bars]
+        names = [t.get_text() for t in ax.get_xticklabels()]
+        label = bars.get_label()
+        values = ", ".join(f"{n}: {_num(h)}" if n else _num(h) for n, h in zip(names + [""] * len(heights), heights))
+        curves.append(f"{'' if label.startswith('_') else label + ' '}bars {values}".strip())
+    if curves:
+        parts.append("; ".join(curves[:limit]) + ".")
+    marks = [t.get_text() for t in ax.texts if t.get_text().strip()]
+    if marks:
+        parts.append("Marked: " + "; ".join(marks[:limit]) + ".")
+    return " ".join(parts)
 
 
 # ── diagrams ───────────────────────────────────────────────────────────────────

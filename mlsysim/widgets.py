@@ -14,6 +14,7 @@ Explorers are testable without a browser: ``ex.sliders['drift_rate'].value = 0.0
 """
 from __future__ import annotations
 
+import base64
 import html
 import math
 
@@ -77,23 +78,32 @@ class Explorer(W.VBox):
             slider.observe(self._on_slider, names="value")
             slider._mlsysim_name = n
             self.sliders[n] = slider
+            row_layout = W.Layout(flex_flow="row wrap", align_items="center")
             if p.choices is not None:          # a dropdown needs no text box
-                rows.append(W.HBox([slider]))
+                rows.append(W.HBox([slider], layout=row_layout).add_class("mlsysim-row"))
                 continue
+            # The box's accessible name comes from the slider's label (set by the site's explorers.js,
+            # which also gives the slider handle an aria-valuetext such as "5,000 USD/run").
             entry = W.Text(value=_value_text(start), continuous_update=False,
                            layout=W.Layout(width="110px"), tooltip=p.allowed())
             entry.observe(self._on_entry, names="value")
             entry._mlsysim_name = n
             self.entries[n] = entry
-            rows.append(W.HBox([slider, entry]))
-        self.text = W.HTML(layout=W.Layout(margin="6px 0 0 0"))  # plain HTML: "$5 … $9" is money, not math
+            unit = W.HTML(f'<span class="mlsysim-unit">{html.escape(p.unit or "")}</span>',
+                          layout=W.Layout(margin="0 0 0 4px"))
+            rows.append(W.HBox([slider, entry, unit], layout=row_layout).add_class("mlsysim-row"))
+        # Plain HTML (no math: "$5 … $9" is money), and marked so MathJax never looks inside.
+        self.text = W.HTML(layout=W.Layout(margin="6px 0 0 0")).add_class("tex2jax_ignore").add_class(
+            "mathjax_ignore")
         self.message = W.HTML()
-        # The static site's widget manager (html-manager 1.0) cannot render an Image with a tooltip,
-        # so the plot's text alternative is a caption under it, read by screen readers and people alike.
-        alt = plot_alt or (f"Plot of {title or calc_cls.__name__} for the inputs set above" if plot else "")
-        self.out = W.Image(format="png", layout=W.Layout(max_width="100%")) if plot else None
-        self.plot_caption = (W.HTML(f'<div class="mlsysim-plot-caption" style="font-size:0.85em;color:#4b5563">'
-                                    f'{html.escape(alt)}</div>') if plot else None)
+        # The plot is an <img> of an SVG inside an HTML widget: sharp at any pixel density, as wide as
+        # its container, and with an alt text. Its caption says what the plot shows for the current
+        # inputs (``plot_alt(calc)``, or ``plot_alt`` followed by a description read off the axes).
+        self._plot_alt = plot_alt
+        self._title = title
+        self.svg = b""
+        self.out = W.HTML(layout=W.Layout(width="100%")).add_class("mlsysim-plot") if plot else None
+        self.plot_caption = W.HTML().add_class("mlsysim-plot-caption") if plot else None
         header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
         children = header + rows + [self.message, self.text] + ([self.out, self.plot_caption] if plot else [])
         super().__init__(children=children, layout=W.Layout(border="1px solid #d9dde3",
@@ -106,12 +116,13 @@ class Explorer(W.VBox):
         style = {"description_width": "260px"}
         if p.choices is not None:
             return W.Dropdown(options=list(p.choices), value=start, description=p.describe(), style=style,
-                              layout=W.Layout(width="560px"))
-        common = dict(description=p.describe(), continuous_update=False, readout=False,
-                      style=style, layout=W.Layout(width="560px"))
+                              layout=W.Layout(width="560px", max_width="100%"))
+        common = dict(description=p.label, continuous_update=False, readout=False,
+                      style=style, layout=W.Layout(width="560px", max_width="100%"))
         if p.log:
             return W.FloatLogSlider(value=start, base=10, min=math.log10(p.lo), max=math.log10(p.hi),
-                                    step=p.step or (math.log10(p.hi) - math.log10(p.lo)) / 200, **common)
+                                    step=p.step or (math.log10(p.hi) - math.log10(p.lo)) / 200,
+                                    **common).add_class("mlsysim-log")
         if p.integer:
             return W.IntSlider(value=start, min=p.lo, max=p.hi, step=p.step or 1, **common)
         return W.FloatSlider(value=start, min=p.lo, max=p.hi, step=p.step or (p.hi - p.lo) / 200, **common)
@@ -200,9 +211,21 @@ class Explorer(W.VBox):
             plt.close(self._fig)              # keep it out of pyplot's figure manager (no inline display)
         self._ax.clear()
         self._plot(calc, self._ax)
+        viz.tidy_axes(self._ax)
+        if callable(self._plot_alt):
+            alt = str(self._plot_alt(calc))
+        else:
+            lead = self._plot_alt or f"Plot of {self._title or self.calc_cls.__name__}"
+            alt = f"{lead.rstrip('. ')}. For the inputs set above: {viz.describe_axes(self._ax)}"
         buf = io.BytesIO()
-        self._fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
-        self.out.value = buf.getvalue()
+        self._fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        self.svg = buf.getvalue()
+        width, height = (72 * x for x in self._fig.get_size_inches())
+        src = "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+        self.out.value = (f'<img src="{src}" alt="{html.escape(alt)}" width="{width:.0f}" height="{height:.0f}" '
+                          'style="width:100%;max-width:100%;height:auto">')
+        self.plot_caption.value = (f'<div class="mlsysim-plot-caption" aria-hidden="true" '
+                                   f'style="font-size:0.85em;color:#4b5563">{html.escape(alt)}</div>')
 
     def __repr__(self):
         return f"Explorer({self.calc_cls.__name__}: {', '.join(self.sliders)})"
@@ -215,7 +238,8 @@ def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None
     ``params`` picks and orders the inputs (default: every Param with a range or choices); ``render``
     turns a Calculation into Markdown; ``plot(calc, ax)`` draws on a reused axes; ``margins`` overrides
     the plot's fixed subplot margins (``left``, ``right``, ``bottom``, ``top``) for long tick labels;
-    ``plot_alt`` describes the plot in words (shown as a caption under it).
+    ``plot_alt`` describes the plot in words: a string (followed by a description of the current
+    curves read off the axes) or ``plot_alt(calc) -> str``; it is the plot's alt text and its caption.
     """
     return Explorer(calc_cls, params=params, render=render, plot=plot, base=base, title=title,
                     figsize=figsize, margins=margins, plot_alt=plot_alt)

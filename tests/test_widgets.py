@@ -1,4 +1,6 @@
 """Explorers: built from Params, updated in Python, readable messages instead of tracebacks."""
+import re
+
 import ipywidgets as W
 import pytest
 
@@ -33,7 +35,9 @@ def test_sliders_match_params():
     assert isinstance(ex.sliders["rate"], W.FloatLogSlider)
     assert isinstance(ex.sliders["cost"], W.FloatSlider)
     assert isinstance(ex.sliders["n"], W.IntSlider)
-    assert "1/day" in ex.sliders["rate"].description and ex.sliders["rate"].min == pytest.approx(-4)
+    assert ex.sliders["rate"].description == "Rate λ" and ex.sliders["rate"].min == pytest.approx(-4)
+    assert "mlsysim-log" in ex.sliders["rate"]._dom_classes       # explorers.js speaks 10**value
+    assert ">1/day</span>" in ex.children[0].children[2].value      # the unit beside the value box
     assert "<strong>6.00</strong>" in ex.text.value
 
 
@@ -82,11 +86,28 @@ def test_instance_as_base_and_plot():
 
     ex = explore(Toy(cost=10), params=["rate"], render=render, plot=plot)
     assert ex.calc.cost == 10 and calls == [pytest.approx(0.6)]
-    assert ex.out.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ex.svg.startswith(b"<?xml") and b"<svg" in ex.svg
+    assert '<img src="data:image/svg+xml;base64,' in ex.out.value and 'style="width:100%' in ex.out.value
+    alt_before = re.search(r'alt="([^"]*)"', ex.out.value).group(1)
     ex.sliders["rate"].value = 0.1
     assert len(calls) == 2
     assert repr(ex) == "Explorer(Toy: rate)"
-    assert "Plot of Toy for the inputs set above" in ex.plot_caption.value
+    # the alt text and the caption state what the plot shows for the current inputs
+    alt = re.search(r'alt="([^"]*)"', ex.out.value).group(1)
+    assert alt != alt_before and alt in ex.plot_caption.value
+    assert alt.startswith("Plot of Toy. For the inputs set above:")
+    assert "0.1" in alt and "0.6" in alt_before
+
+
+def test_plot_alt_callable_and_accessible_rows():
+    ex = explore(Toy, params=["rate"], render=render, plot=lambda c, ax: ax.plot([0, 1], [0, c.total]),
+                 plot_alt=lambda c: f"A line rising to {c.total:.2f}.")
+    assert 'alt="A line rising to' in ex.out.value
+    row = ex.children[0]
+    assert "mlsysim-row" in row._dom_classes            # explorers.js finds rows by this class
+    unit = [w for w in row.children if isinstance(w, W.HTML)]
+    assert unit and "mlsysim-unit" in unit[0].value
+    assert "tex2jax_ignore" in ex.text._dom_classes
 
 
 # ── the retraining-economics section's own explorer ───────────────────────────
