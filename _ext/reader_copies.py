@@ -81,6 +81,7 @@ class Resolver:
         except Exception:  # noqa: BLE001
             self.cite = None
         self.problems: list[str] = []
+        self.built_values: dict[str, str] = {}
 
     def href(self, docname: str, anchor: str) -> str:
         if docname == self.docname:
@@ -224,7 +225,7 @@ def convert_markdown(text: str, res: Resolver, values: dict[str, str] | None = N
             if expr not in values:
                 res.problems.append(f"no stored value for {{eval}}`{expr}`")
                 return f"`{expr}`"
-            return values[expr]
+            return values[expr].replace("$", r"\$")     # an amount of money, not math
         if name == "numref":
             return res.numref(content)
         if name in ("ref", "doc"):
@@ -332,7 +333,7 @@ def reader_copy(nb, res: Resolver, wheel_name: str | None, digest: str | None):
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = convert_markdown(cell.source, res, eval_values(cell))
+            cell.source = convert_markdown(cell.source, res, {**eval_values(cell), **res.built_values})
             cell.metadata.pop("user_expressions", None)
             cells.append(cell)
             continue
@@ -365,6 +366,46 @@ def reader_copy(nb, res: Resolver, wheel_name: str | None, digest: str | None):
     return nb
 
 
+# -- {eval} values as the build computed them ---------------------------------------------------------
+def _record_eval_values():
+    """Wrap myst-nb's ``{eval}`` lookup so every value the build renders is kept in the environment
+    (``env.mlsysim_eval[docname][expression] = text``): reader copies use the numbers the website
+    shows, even when a notebook's stored ``user_expressions`` are older than its prose."""
+    import myst_nb.ext.eval as nb_eval
+
+    if getattr(nb_eval.retrieve_eval_data, "_mlsysim", False):
+        return
+    original = nb_eval.retrieve_eval_data
+
+    def retrieve_eval_data(document, key):
+        outputs = original(document, key)
+        try:
+            env = document.settings.env
+            for out in outputs:
+                data = getattr(out, "data", None) or {}
+                if "text/plain" in data:
+                    text = data["text/plain"]
+                    env.mlsysim_eval.setdefault(env.docname, {})[key] = text if isinstance(text, str) else "".join(text)
+                    break
+        except AttributeError:
+            pass
+        return outputs
+
+    retrieve_eval_data._mlsysim = True
+    nb_eval.retrieve_eval_data = retrieve_eval_data
+
+
+def on_env_before_read_docs(app, env, docnames):
+    if not hasattr(env, "mlsysim_eval"):
+        env.mlsysim_eval = {}
+    for d in docnames:
+        env.mlsysim_eval.pop(d, None)
+
+
+def on_env_purge_doc(app, env, docname):
+    getattr(env, "mlsysim_eval", {}).pop(docname, None)
+
+
 # -- Sphinx glue --------------------------------------------------------------------------------
 def _site_url(app) -> str:
     return (os.environ.get("MLSYSIM_BOOK_URL") or app.config.reader_copies_site_url
@@ -389,6 +430,7 @@ def on_build_finished(app, exception):
             continue
         nb = nbformat.read(path, as_version=4)
         res = Resolver(app, docname, site)
+        res.built_values = getattr(app.env, "mlsysim_eval", {}).get(docname, {})
         reader_copy(nb, res, wheel.name, digest)
         problems += [f"{docname}: {p}" for p in res.problems]
         target = out / "_sources" / (docname + ".ipynb")
@@ -438,6 +480,9 @@ def on_page_context(app, pagename, templatename, context, doctree):
 def setup(app):
     app.add_config_value("reader_copies_site_url", "", "html")
     app.add_config_value("reader_copies_branch", "gh-pages", "html")
+    _record_eval_values()
+    app.connect("env-before-read-docs", on_env_before_read_docs)
+    app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("build-finished", on_build_finished)
     app.connect("html-page-context", on_page_context, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -40,6 +40,18 @@ __all__ = ["Param", "Calculation", "ParamError", "GuardError", "ClaimError", "ch
 class ParamError(ValueError):
     """An input is not acceptable. The message names the parameter, the value and what is allowed."""
 
+    def _render_traceback_(self):
+        # IPython (and so JupyterLab, nbclient and papermill) shows this instead of a traceback:
+        # the message already says what was wrong and what is allowed.
+        return [f"ParamError: {self}"]
+
+
+def unit_words(unit: str) -> str:
+    """A unit as a reader says it: ``1/day`` → ``per day``, ``USD/run`` → ``USD per run``."""
+    if unit.startswith("1/"):
+        return "per " + unit[2:]
+    return unit.replace("/", " per ")
+
 
 class Param:
     """A declared input: default, unit, valid range, and how an explorer should show it.
@@ -73,7 +85,7 @@ class Param:
     # -- presentation --------------------------------------------------------------------------
     def allowed(self) -> str:
         """Human description of the allowed values, e.g. ``"between 100 and 100,000 USD"``."""
-        unit = f" {self.unit}" if self.unit else ""
+        unit = f" {unit_words(self.unit)}" if self.unit else ""
         if self.choices is not None:
             return "one of " + ", ".join(map(repr, self.choices))
         kind = "a whole number" if self.integer else "a number"
@@ -90,8 +102,9 @@ class Param:
         return f"{self.label}{unit}"
 
     # -- validation ----------------------------------------------------------------------------
-    def validate(self, value):
-        where = f"{self.owner}.{self.name}" if self.owner else (self.name or "parameter")
+    def validate(self, value, name: str | None = None):
+        """The value, converted, if allowed; else ParamError naming ``name`` (default ``Class.field``)."""
+        where = name or (f"{self.owner}.{self.name}" if self.owner else (self.name or "parameter"))
         if self.choices is not None:
             if value not in self.choices:
                 raise ParamError(f"{where} = {value!r} is not allowed: use {self.allowed()}.")

@@ -45,6 +45,95 @@ def _user_expressions(client, expressions):
     return {e: found.get(str(i), {"status": "error"}) for i, e in enumerate(expressions)}
 
 
+# -- parameters ------------------------------------------------------------------------------------
+class ParameterNameError(ValueError):
+    """A parameter that the notebook's ``parameters`` cell does not assign."""
+
+
+def notebook_parameters(nb) -> dict:
+    """``{name: default}`` from the notebook's cell tagged ``parameters`` (empty if there is none)."""
+    from .course.params import PARAMETERS_TAG, assigned_values, find_tagged
+
+    found = find_tagged(nb, PARAMETERS_TAG)
+    return assigned_values(nb.cells[found[0]].source) if found else {}
+
+
+def check_parameter_names(path, nb, parameters: dict) -> None:
+    """Raise :class:`ParameterNameError` naming every unknown parameter and listing the valid ones."""
+    import difflib
+
+    valid = notebook_parameters(nb)
+    unknown = [n for n in parameters if n not in valid]
+    if not unknown:
+        return
+    hints = []
+    for n in unknown:
+        close = difflib.get_close_matches(n, list(valid), n=1)
+        hints.append(f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    listing = ", ".join(valid) if valid else "none (it has no cell tagged 'parameters')"
+    raise ParameterNameError(f"{Path(path).name} has no parameter {', '.join(hints)}; its parameters are: "
+                             f"{listing}. `python -m mlsysim.nbrun --list {path}` shows defaults, units and ranges.")
+
+
+# Evaluated in the kernel after the cell that calls ``variant(...)``: each exercise input's Param.
+_DESCRIBE_VARIANT = """__import__("json").dumps({n: {"label": d.label or "", "unit": d.unit or "",
+  "allowed": (d.param.allowed() if d.param is not None else f"between {d.lo:,g} and {d.hi:,g}"),
+  "variants": f"{d.lo:,g} to {d.hi:,g}" + (" (log scale)" if d.log else "")}
+  for n, d in __import__("mlsysim.course.exercises", fromlist=["_REGISTRY"])._REGISTRY["variant"].draws.items()})"""
+
+
+def list_parameters(path, timeout: int = 300, kernel_name: str = "python3") -> list[dict]:
+    """Each parameter of a notebook: name, default, label, unit, allowed values and variant range.
+
+    Defaults come from the ``parameters`` cell; units and ranges from the Params behind the
+    notebook's ``variant(...)`` declaration, read by running the notebook up to that cell."""
+    import json
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    defaults = notebook_parameters(nb)
+    described = {}
+    stop = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "variant(" in c.source), None)
+    if stop is not None:
+        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
+                                resources={"metadata": {"path": str(path.parent.resolve())}})
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells[:stop + 1]):
+                client.execute_cell(cell, index)
+            result = _user_expressions(client, [_DESCRIBE_VARIANT])[_DESCRIBE_VARIANT]
+        if result.get("status") == "ok":
+            import ast
+
+            described = json.loads(ast.literal_eval(result["data"]["text/plain"]))
+    rows = []
+    for name, default in defaults.items():
+        d = described.get(name, {})
+        rows.append({"name": name, "default": default, "label": d.get("label", ""), "unit": d.get("unit", ""),
+                     "allowed": d.get("allowed", ""), "variants": d.get("variants", "")})
+    return rows
+
+
+def format_parameters(path, rows: list[dict]) -> str:
+    from .calc import unit_words
+
+    if not rows:
+        return f"{path}: no parameters (no cell tagged 'parameters')"
+    lines = [f"{path}: {len(rows)} parameters (override with -p NAME=VALUE)"]
+    for r in rows:
+        unit = f" {unit_words(r['unit'])}" if r["unit"] else ""
+        v = r["default"]
+        default = (str(v) if isinstance(v, int) else f"{v:,.10g}") if isinstance(v, (int, float)) \
+            and not isinstance(v, bool) else repr(v)
+        what = f"  ({r['label']})" if r["label"] else ""
+        lines.append(f"  {r['name']} = {default}{unit}{what}")
+        if r["allowed"]:
+            lines.append(f"      allowed: {r['allowed']}; variants draw {r['variants']}")
+    return "\n".join(lines)
+
+
 def execute(path, timeout: int = 300, parameters: dict | None = None, store_expressions: bool = True,
             allow_errors: bool = False, kernel_name: str = "python3", full: bool = False):
     """Execute one notebook and return the executed ``NotebookNode`` (not written): in the stored
@@ -56,6 +145,8 @@ def execute(path, timeout: int = 300, parameters: dict | None = None, store_expr
     nb = nbformat.read(path, as_version=4)
     if parameters:
         from .course.params import inject_parameters  # papermill-style injection
+
+        check_parameter_names(path, nb, parameters)
 
         nb = inject_parameters(nb, parameters)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=allow_errors,
@@ -163,7 +254,13 @@ def main(argv=None) -> int:
                     help="write executed notebooks into DIR instead of in place (required with -p)")
     ap.add_argument("--full", action="store_true",
                     help="keep every output and the widget state (for readers' copies), not the stored form")
+    ap.add_argument("--list", action="store_true",
+                    help="print each notebook's parameters (default, unit, allowed range) and exit")
     args = ap.parse_args(argv)
+    if args.list:
+        for p in args.notebooks:
+            print(format_parameters(p, list_parameters(p, timeout=args.timeout)))
+        return 0
     if args.parameter and args.output is None:
         ap.error("-p changes a notebook's inputs: give --output DIR so the book's own notebook is not overwritten")
     import ast
@@ -183,6 +280,10 @@ def main(argv=None) -> int:
     for p in args.notebooks:
         try:
             nb = execute(p, timeout=args.timeout, parameters=parameters or None, full=args.full)
+        except ParameterNameError as exc:
+            print(f"FAILED {p}: {exc}", file=sys.stderr)
+            status = 2
+            continue
         except Exception as exc:  # noqa: BLE001 – report and continue with the next notebook
             print(f"FAILED {p}: {describe_failure(exc)}", file=sys.stderr)
             status = 1

@@ -185,7 +185,7 @@ def test_nbrun_reports_a_bad_parameter_in_one_line(tmp_path):
     assert out.returncode == 1
     line = [x for x in out.stderr.splitlines() if x.startswith("FAILED")][0]
     assert line.endswith("a cell raised ParamError: C.rate = 7 is out of range; it must be a number between "
-                         "0.0001 and 1 1/day.")
+                         "0.0001 and 1 per day.")
     bad = subprocess.run(run + ["-p", "rate=abc"], capture_output=True, text=True)
     assert bad.returncode == 2 and "'abc' is not a Python literal" in bad.stderr
     ok = subprocess.run(run + ["-p", "rate=0.5"], capture_output=True, text=True)

@@ -255,7 +255,7 @@ class Draw:
     def validate(self, name: str, value):
         """Value accepted by the Param (if any) and inside the variant range; raises ValueError."""
         if self.param is not None:
-            value = self.param.validate(value)
+            value = self.param.validate(value, name)      # the message names the notebook's parameter
         if isinstance(value, bool) or not isinstance(value, Real) or not (self.lo <= value <= self.hi):
             raise ValueError(f"{name} = {value!r} is outside the variant range [{self.lo:g}, {self.hi:g}]")
         return value
