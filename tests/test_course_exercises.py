@@ -97,7 +97,8 @@ def test_spec_holds_ranges_and_no_key_values(notebook_ns):
                                            "label": "Rate", "unit": "", "source": "Toy.rate", "default": 0.1}}
     assert [e["id"] for e in spec["exercises"]] == ["ex1", "ex2", "ex3"]
     assert spec["exercises"][0] == {"id": "ex1", "kind": "numeric", "points": 2, "title": "",
-                                    "answer_var": "answer_ex1", "tol": 0.02, "abs_tol": 0.0, "unit": "days"}
+                                    "answer_var": "answer_ex1", "tol": 0.02, "abs_tol": 0.0, "unit": "days",
+                                    "partial": []}
     assert spec["exercises"][2]["explain_var"] == "explain_ex3"
     assert "10.0" not in E.spec_json()
 
@@ -204,3 +205,57 @@ def test_keys_that_are_not_numbers_are_invalid(notebook_ns):
     assert "must be a number, not NoneType" in keys["n1"]["error"]
     assert "must be a number, not bool" in keys["n2"]["error"]
     assert "returned None" in keys["c1"]["error"]
+
+
+# -- partial credit, plausible ranges, key-free checks ----------------------------------------------
+def test_partial_credit_bands():
+    v = E.score_numeric(1.03, 1.0, tol=0.01, partial=[(0.05, 0.5), (0.1, 0.25)])
+    assert v.status == "partial" and v.fraction == 0.5
+    assert E.score_numeric(1.08, 1.0, tol=0.01, partial=[(0.05, 0.5), (0.1, 0.25)]).fraction == 0.25
+    assert E.score_numeric(1.2, 1.0, tol=0.01, partial=[(0.05, 0.5)]).fraction == 0.0
+    assert E.score_numeric(1.005, 1.0, tol=0.01, partial=[(0.05, 0.5)]).fraction == 1.0
+    with pytest.raises(ValueError, match="fraction between 0 and 1"):
+        E.check_partial("ex1", [(0.05, 1.5)])
+
+
+def test_plausible_band_pins_the_key_only_to_a_factor_of_four():
+    """Someone who knows the band and the rule (centre c = sqrt(lo·hi), key in [c/2, 2c]) can
+    bound the key only to a range about 4x wide — never the ±1% tolerance; every unit slip falls
+    outside the band and gets a hint."""
+    import random
+
+    rnd = random.Random(5)
+    for _ in range(2000):
+        key = 10 ** rnd.uniform(-4, 6) * rnd.choice([1, -1])
+        lo, hi = E.plausible_band(key, 0.0, rnd.random())
+        assert lo <= key <= hi
+        c = math.sqrt(lo * hi)
+        assert c / 2.2 <= abs(key) <= 2.2 * c                 # all the band reveals: a factor of ~4
+        for factor in (24, 100, 1000, 1 / 24, 1 / 100, 1 / 1000):
+            assert not (lo <= key * factor <= hi), (key, factor)
+            assert E.magnitude_hint(key * factor, lo, hi)
+        assert E.magnitude_hint(-key, lo, hi) == "Your number has the wrong sign."
+    # the position of the key inside the band is spread out, not fixed
+    spots = [math.log(1.0 / math.sqrt(lo * hi)) for lo, hi in (E.plausible_band(1.0, 0, rnd.random())
+                                                             for _ in range(500))]
+    assert max(spots) - min(spots) > 1.2                      # ln 4 = 1.39 when r spans [1/2, 2]
+
+
+def test_key_free_checks_say_only_what_the_band_says(capsys):
+    c = E.NumericCheck("ex1", plausible=(12.0, 150.0), unit="days", tol=0.01)
+    assert not hasattr(c, "key")
+    c.check(None)
+    assert "not answered yet" in capsys.readouterr().out
+    c.check(40.0)
+    assert "plausible" in capsys.readouterr().out
+    c.check(40.0 * 24)
+    assert "factor of 24" in capsys.readouterr().out
+    c.check("40")
+    assert "not usable" in capsys.readouterr().out
+    ch = E.ChoiceCheck("ex3", options=["long", "short"])
+    assert not hasattr(ch, "key")
+    ch.check("long", "")
+    out = capsys.readouterr().out
+    assert "recorded 'long'" in out and "✔" not in out and "✘" not in out and "justify" in out
+    ch.check("medium")
+    assert "not one of the options" in capsys.readouterr().out

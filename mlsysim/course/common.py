@@ -211,12 +211,13 @@ def verify_record(record: dict, secret: bytes, path) -> None:
 
 
 # -- text a student controls, on its way to a report or a terminal ------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~>$&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
 
 
 def safe_text(value, limit: int = 300) -> str:
     """One line of inert text: control characters (ANSI escapes included) and line breaks become
-    visible placeholders, markdown/HTML specials are backslash-escaped, and it is cut to ``limit``."""
+    visible placeholders, markdown specials are backslash-escaped, ``& < >`` become HTML entities,
+    and it is cut to ``limit``."""
     text = str(value)
     out = []
     for ch in text:
@@ -231,4 +232,5 @@ def safe_text(value, limit: int = 300) -> str:
     text = "".join(out)
     if len(text) > limit:
         text = text[:limit] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -162,19 +162,22 @@ def magnitude_hint(answer: float, lo: float, hi: float) -> str:
     return f"Your number is far too {side} to be right: check the formula and the units."
 
 
-def plausible_band(key: float, abs_tol: float, u: float, v: float, sig: int = 2) -> tuple[float, float]:
+def plausible_band(key: float, abs_tol: float, u: float, v: float = 0.0, sig: int = 2) -> tuple[float, float]:
     """A coarse interval around ``key`` that the student's self-check may show.
 
-    ``u``, ``v`` in [0, 1) are secret random draws: the band is ``[key/a, key·b]`` with ``a``, ``b``
-    between 2 and 4, rounded outwards to ``sig`` significant figures.  Knowing the band pins the
-    key only to within a factor of about 2 — never to the tolerance — while a unit slip (×24,
-    ×100, ×1000) always lands outside it.  Keys at or below ``abs_tol`` get a symmetric band."""
-    a, b = 2 + 2 * u, 2 + 2 * v
+    The band is ``[c/5, 5c]`` around a secret off-centre point ``c = key·r``, where ``r`` is drawn
+    log-uniformly in [1/2, 2] from ``u`` in [0, 1) (the grader draws it with a keyed hash), then
+    rounded outwards to ``sig`` significant figures.  Knowing the band and this rule places the key
+    anywhere in ``[c/2, 2c]`` — a factor of 4, never the tolerance — while a unit slip (×24, ×100,
+    ×1000) always lands outside it.  Keys at or below ``abs_tol`` get a symmetric band.  (``v`` is
+    unused; kept for a stable signature.)"""
+    r = math.exp((2 * u - 1) * math.log(2))
     key = float(key)
     if abs(key) <= abs_tol or key == 0:
-        m = max(abs_tol, abs(key), 1e-12) * b
+        m = max(abs_tol, abs(key), 1e-12) * 5 * r
         return _round_out(-m, sig, "down"), _round_out(m, sig, "up")
-    lo, hi = (key / a, key * b) if key > 0 else (key * b, key / a)
+    c = key * r
+    lo, hi = (c / 5, c * 5) if key > 0 else (c * 5, c / 5)
     return _round_out(lo, sig, "down"), _round_out(hi, sig, "up")
 
 

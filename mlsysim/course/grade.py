@@ -124,14 +124,17 @@ def environment_problems(site_dirs=None) -> list[str]:
     return problems
 
 
-def _fingerprint(protected) -> str:
-    """SHA-256 over the ``mlsysim`` package sources, the site ``.pth`` files and ``protected`` paths."""
-    roots = [Path(__file__).resolve().parent.parent, *map(Path, protected)]
+def _fingerprint(protected, package: bool = True) -> str:
+    """SHA-256 over the ``mlsysim`` package sources and the site ``.pth`` files (``package``) and
+    the ``protected`` paths."""
+    roots = [Path(__file__).resolve().parent.parent] if package else []
+    roots += [Path(p) for p in protected]
     h = hashlib.sha256()
     files = [p for r in roots for p in (sorted(r.rglob("*")) if r.is_dir() else [r])]
-    files += [p for d in _site_dirs() for p in sorted(d.glob("*.pth"))]
+    if package:
+        files += [p for d in _site_dirs() for p in sorted(d.glob("*.pth"))]
     for p in files:
-        if p.is_file() and "__pycache__" not in p.parts:
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",):
             h.update(str(p).encode())
             try:
                 h.update(p.read_bytes())
@@ -367,10 +370,10 @@ class _Progress:
 
 
 def _run_all(state: dict, record: dict, sandbox, jobs: int, timeout: float, retries: int, protected,
-             progress: bool) -> None:
+             progress: bool, watch_package: bool = True) -> None:
     to_run = [st for st in state.values() if st.source is not None]
     expressions = _expressions(record)
-    baseline = _fingerprint(protected)
+    baseline = _fingerprint(protected, watch_package)
     bar = _Progress(len(to_run)) if progress and to_run else None
     free_slots = list(range(jobs))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -392,7 +395,7 @@ def _run_all(state: dict, record: dict, sandbox, jobs: int, timeout: float, retr
                 finished.append(st.sid)
                 if bar:
                     bar.step(st.sid)
-            if _fingerprint(protected) != baseline:
+            if _fingerprint(protected, watch_package) != baseline:
                 running = [s.sid for s, _ in pending.values()]
                 queue.clear()
                 wait(list(pending))
@@ -573,8 +576,9 @@ def _fmt_value(x) -> str:
 
 def _cell(text) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    text = "".join(ch if ch in "\n\t" or not (ord(ch) < 32 or 127 <= ord(ch) < 160) else "\ufffd"
+                   for ch in str(text))                       # no terminal escapes in the CSVs either
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _csv(rows) -> str:
@@ -728,11 +732,14 @@ def _check_options(submissions: Path, out: Path, timeout, jobs) -> int:
 def grade(submissions, out, params=None, timeout: float = 60, jobs: int | None = None, feedback=None,
           memory_mb: int = 2048, reveal: bool = True, secret_file=None, unsafe_no_sandbox: bool = False,
           manual=None, late=None, late_penalty: float = 0.1, late_max_days: float | None = None,
-          retries: int = 2, protected=(), progress: bool = True, log=print) -> dict:
+          retries: int = 2, protected=(), watch_package: bool = True, progress: bool = True,
+          log=print) -> dict:
     """Grade every submission; returns a summary (rows, CSV text, infrastructure failures, …).
 
     ``summary["exit_status"]`` is 0, or :data:`EXIT_INFRA` when some submission could not be run
-    because of the grader's infrastructure (listed in the report and in the status column)."""
+    because of the grader's infrastructure (listed in the report and in the status column).
+    ``protected`` paths are bound read-only into every sandbox and watched by the tripwire, with
+    the ``mlsysim`` package and the ``.pth`` files (``watch_package``)."""
     from .sandbox import Sandbox
 
     t_start = time.monotonic()
@@ -748,7 +755,7 @@ def grade(submissions, out, params=None, timeout: float = 60, jobs: int | None =
     if bad_env:
         raise CourseError("the grader's Python environment has been tampered with: " + "; ".join(bad_env)
                           + ". Remove these files (or reinstall the environment) before grading")
-    sandbox = Sandbox(unsafe=unsafe_no_sandbox, memory_mb=memory_mb)
+    sandbox = Sandbox(unsafe=unsafe_no_sandbox, memory_mb=memory_mb, extra_ro=protected)
     sandbox.probe()
 
     matched = match_submissions(submissions, record, skip=[record_path, out])
@@ -758,7 +765,7 @@ def grade(submissions, out, params=None, timeout: float = 60, jobs: int | None =
     n_run = sum(st.source is not None for st in state.values())
     log(f"grading {n_run} notebooks, {jobs} at a time, "
         f"{'WITHOUT a sandbox' if unsafe_no_sandbox else 'each in its own sandbox'}, timeout {timeout:g} s…")
-    _run_all(state, record, sandbox, jobs, timeout, retries, protected, progress)
+    _run_all(state, record, sandbox, jobs, timeout, retries, protected, progress, watch_package)
 
     results = [_score(state[sid], record, timeout, manual_scores, late_days) for sid in record["students"]]
     opts = {"unsafe": unsafe_no_sandbox, "timeout": timeout, "jobs": jobs}
