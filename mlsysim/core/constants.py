@@ -20,10 +20,13 @@ SECONDS_PER_MINUTE = 60
 MINUTES_PER_HOUR = 60
 HOURS_PER_DAY = 24
 DAYS_PER_WEEK = 7
-DAYS_PER_MONTH = 30            # planning month used throughout the chapter
 DAYS_PER_YEAR = 365
 WEEKS_PER_YEAR = 52
 MONTHS_PER_YEAR = 12
+#: The book's one month: a 30-day planning/billing month (monitoring prices are quoted per month of
+#: 30 days).  Every "per month" in models and notebooks uses it, so 12 months are 360 days, not 365;
+#: where a calendar year matters, formulas use DAYS_PER_YEAR directly.
+DAYS_PER_MONTH = 30
 SECONDS_PER_HOUR = SECONDS_PER_MINUTE * MINUTES_PER_HOUR
 SECONDS_PER_DAY = SECONDS_PER_HOUR * HOURS_PER_DAY
 MS_PER_SECOND = 1_000

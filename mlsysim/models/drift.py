@@ -30,10 +30,15 @@ __all__ = [
     "psi_band", "ks_test", "ks_critical", "psi_noise_floor", "compounded_decline",
 ]
 
-#: Classic credit-scoring bands: below 0.1 stable, 0.1–0.2 investigate, above 0.2 significant.
+#: PSI bands of credit-scorecard practice, where the index comes from: below 0.1 stable, 0.1–0.2
+#: investigate, above 0.2 a significant shift (Siddiqi, *Credit Risk Scorecards*, Wiley 2006, the
+#: book's ``siddiqi2006credit``).  Rules of thumb, not significance levels: with small samples the
+#: binning noise alone can exceed them (:func:`psi_noise_floor`).
 PSI_WARN = 0.1
 PSI_ALERT = 0.2
-#: Starting alert thresholds for the KS statistic and the Jensen–Shannon divergence.
+#: Starting alert thresholds for the KS statistic and the Jensen–Shannon divergence, as the book's
+#: drift-threshold table gives them (sec-drift-lab); meant to be calibrated per feature.  A fixed KS
+#: cut-off is statistically meaningful only when the samples are large (:func:`ks_critical`).
 KS_ALERT = 0.1
 JS_ALERT = 0.1
 
@@ -185,11 +190,30 @@ def ks(expected, actual) -> float:
     return float(ks_2samp(_as_1d(expected, "expected"), _as_1d(actual, "actual")).statistic)
 
 
-def ks_test(expected, actual) -> tuple[float, float]:
-    """Two-sample KS statistic and its p-value (scipy.stats.ks_2samp, two-sided)."""
+def ks_test(expected, actual, missing: str = "raise") -> tuple[float, float]:
+    """Two-sample KS statistic D and its two-sided p-value (:func:`scipy.stats.ks_2samp`) on raw samples.
+
+    ``missing="raise"`` (drift checks) rejects NaN; ``missing="omit"`` (the skew report, which counts
+    missing values separately) drops NaN first.  Infinite values are rejected either way.
+
+    >>> ks_test([1, 2, 3, 4], [3, 4, 5, 6])[0]
+    0.5
+    """
     from scipy.stats import ks_2samp
 
-    r = ks_2samp(_as_1d(expected, "expected"), _as_1d(actual, "actual"))
+    if missing not in ("raise", "omit"):
+        raise ValueError(f"missing must be 'raise' or 'omit', not {missing!r}")
+    samples = []
+    for x, name in ((expected, "expected"), (actual, "actual")):
+        arr = np.asarray(x, dtype=float).ravel()
+        if missing == "omit":
+            if np.any(np.isinf(arr)):
+                raise ValueError(f"{name} contains infinite values")
+            arr = arr[~np.isnan(arr)]
+            if arr.size == 0 and np.asarray(x).size:
+                raise ValueError(f"{name} has no non-missing values")
+        samples.append(_as_1d(arr, name))
+    r = ks_2samp(*samples)
     return float(r.statistic), float(r.pvalue)
 
 

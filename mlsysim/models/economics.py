@@ -31,6 +31,10 @@ from __future__ import annotations
 
 import math
 
+from ..core.constants import MONTHS_PER_YEAR
+from ._checks import nonneg as _nonneg
+from .accuracy import implied_decay_rate
+
 __all__ = [
     "incident_savings", "time_savings", "annual_benefit", "benefit_cost_ratio", "net_roi",
     "breakeven_incidents", "max_justified_investment", "fte_month_cost", "first_year_cost",
@@ -39,15 +43,6 @@ __all__ = [
     "gap_closed", "ratio_range", "share_sum_bounds", "degradation_exposure", "lost_correct_predictions",
     "implied_decay_rate", "linear_crossing_time",
 ]
-
-MONTHS_PER_YEAR = 12
-
-
-def _nonneg(**values):
-    for name, v in values.items():
-        if not math.isfinite(v) or v < 0:
-            raise ValueError(f"{name} must be a finite number ≥ 0 (got {v!r})")
-
 
 # ── single-model return on investment ──────────────────────────────────────────────────────────
 def incident_savings(incidents_avoided: float, incident_cost: float) -> float:
@@ -83,9 +78,17 @@ def net_roi(benefit: float, cost: float) -> float:
     return benefit_cost_ratio(benefit, cost) - 1
 
 
-def breakeven_incidents(annual_investment, incident_cost, hours_saved_per_month, hourly_cost) -> float:
+def breakeven_incidents(annual_investment: float, incident_cost: float, hours_saved_per_month: float = 0.0,
+                        hourly_cost: float = 0.0) -> float:
     """Incidents that must be avoided each year for the benefit to equal the investment
-    (0 when the time savings alone already cover it)."""
+    (0 when the time savings alone already cover it).  Without time savings this is the monitoring
+    section's ``annual cost / incident cost`` (``monitoring.breakeven_incidents`` is this function).
+
+    >>> breakeven_incidents(100_000, 25_000)
+    4.0
+    >>> breakeven_incidents(100_000, 25_000, 20, 150)      # 20 h/month at $150/h saves $36,000 a year
+    2.56
+    """
     _nonneg(annual_investment=annual_investment)
     if not incident_cost > 0:
         raise ValueError(f"incident_cost must be positive (got {incident_cost!r})")
@@ -212,14 +215,6 @@ def lost_correct_predictions(accuracy_drop: float, days: float, predictions_per_
     """Predictions that would have been right but were not: drop × days × traffic."""
     _nonneg(predictions_per_day=predictions_per_day)
     return degradation_exposure(accuracy_drop, days) * predictions_per_day
-
-
-def implied_decay_rate(a_start: float, a_end: float, elapsed: float) -> float:
-    """The constant rate λ of A(t) = A_start·e^(−λt) that passes through both readings:
-    ln(A_start / A_end) / elapsed [1/unit of ``elapsed``]."""
-    if not (a_start > 0 and a_end > 0 and elapsed > 0):
-        raise ValueError("accuracies and elapsed time must be positive")
-    return math.log(a_start / a_end) / elapsed
 
 
 def linear_crossing_time(v0: float, v1: float, elapsed: float, threshold: float) -> float:

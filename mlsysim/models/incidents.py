@@ -37,6 +37,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .accuracy import mixture_accuracy
+
 __all__ = [
     "SEVERITY_LEVELS", "classify_severity", "response_minutes",
     "overall_accuracy", "error_shares", "rescale_shares", "accuracy_without", "slice_impact",
@@ -48,7 +50,10 @@ __all__ = [
 ]
 
 # ── severity ─────────────────────────────────────────────────────────────────
-#: level → (criteria, response time in minutes, example)
+#: level → (criteria, response time in minutes, example).  The four-level P0–P3 scheme with response
+#: targets of 15 min / 1 h / 4 h / 24 h is the book's severity table (sec-incidents,
+#: tbl-severity-examples), following the priority levels common in on-call practice; the response
+#: times are the chapter's targets, not measured values.
 SEVERITY_LEVELS = {
     "P0": ("Complete model failure, serving errors", 15, "Model returns null predictions"),
     "P1": ("Significant accuracy degradation (>10%)", 60, "Recommendation CTR drops 15%"),
@@ -56,8 +61,9 @@ SEVERITY_LEVELS = {
     "P3": ("Minor anomalies, no user impact", 24 * 60, "Training pipeline delay"),
 }
 
-P1_DROP = 0.10     # relative drop of the primary metric above which an incident is P1
-P2_PSI = 0.30      # PSI above which a single feature's drift is a P2 on its own
+P1_DROP = 0.10     # relative drop of the primary metric above which an incident is P1 (the P1 row above)
+P2_PSI = 0.30      # PSI above which a single feature's drift is a P2 on its own (the P2 row's example;
+                   # above drift.PSI_ALERT = 0.2, the "significant shift" band)
 
 
 def classify_severity(serving_failure: bool = False, metric_drop: float = 0.0, max_psi: float = 0.0,
@@ -94,19 +100,13 @@ def response_minutes(level: str) -> int:
 def _shares_and_acc(shares: Sequence[float], accuracies: Sequence[float]):
     w = np.asarray(shares, dtype=float)
     a = np.asarray(accuracies, dtype=float)
-    if w.shape != a.shape or w.ndim != 1 or w.size == 0:
+    if w.ndim != 1:
         raise ValueError("need one traffic share per accuracy")
-    if np.any(w < 0) or not math.isclose(w.sum(), 1.0, abs_tol=1e-9):
-        raise ValueError(f"traffic shares must be non-negative and sum to 1 (they sum to {w.sum():.6g})")
-    if np.any((a < 0) | (a > 1)):
-        raise ValueError("accuracies must be fractions between 0 and 1")
+    mixture_accuracy(w, a)                   # the one validator of shares and accuracies
     return w, a
 
 
-def overall_accuracy(shares: Sequence[float], accuracies: Sequence[float]) -> float:
-    """Traffic-weighted accuracy A = Σ w_s·a_s (shares sum to 1)."""
-    w, a = _shares_and_acc(shares, accuracies)
-    return float(np.dot(w, a))
+overall_accuracy = mixture_accuracy      # Σ w_s·a_s, one definition in mlsysim.models.accuracy
 
 
 def rescale_shares(shares: Sequence[float], index: int, new_share: float) -> tuple[float, ...]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.constants import DAYS_PER_MONTH, HOURS_PER_DAY, MILLION, MINUTES_PER_HOUR, SECONDS_PER_DAY
+from . import economics as _economics
 
 __all__ = [
     "RULE_OF_THUMB_SAMPLES",
@@ -286,11 +287,10 @@ def monitoring_roi(incidents_prevented: float, avg_incident_cost: float, annual_
     return incidents_prevented * avg_incident_cost / annual_monitoring_cost
 
 
-def breakeven_incidents(annual_monitoring_cost: float, avg_incident_cost: float) -> float:
-    """Incidents monitoring must prevent each year to pay for itself (ROI = 1)."""
-    if avg_incident_cost <= 0:
-        raise ValueError("average incident cost must be positive")
-    return annual_monitoring_cost / avg_incident_cost
+#: Incidents monitoring must prevent each year to pay for itself (ROI = 1):
+#: ``breakeven_incidents(annual_monitoring_cost, avg_incident_cost)`` — the investment section's
+#: formula with no time savings (one definition, in :mod:`mlsysim.models.economics`).
+breakeven_incidents = _economics.breakeven_incidents
 
 
 # ── the rotting asset ──────────────────────────────────────────────────────────────────────────

@@ -36,6 +36,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..core.constants import DAYS_PER_YEAR, WEEKS_PER_YEAR
+from ._checks import nonneg as _nonneg
+from .accuracy import implied_decay_rate
+
 __all__ = [
     "skew_cost", "annual_skew_cost", "skewed_predictions",
     "implied_decay_rate", "error_multiple", "orders_of_magnitude",
@@ -48,12 +52,6 @@ __all__ = [
 def _out(x):
     """A 0-d array back to a float; arrays stay arrays."""
     return x.item() if np.ndim(x) == 0 else x
-
-
-def _nonneg(**values):
-    for name, v in values.items():
-        if not np.all(np.asarray(v, dtype=float) >= 0):
-            raise ValueError(f"{name} must be ≥ 0, got {v!r}")
 
 
 # ── training-serving skew ───────────────────────────────────────────────────────────────────────
@@ -70,7 +68,7 @@ def skew_cost(error_rate, query_volume, cost_per_error):
     return error_rate * query_volume * cost_per_error
 
 
-def annual_skew_cost(queries_per_day, error_rate, cost_per_error, days_per_year: float = 365):
+def annual_skew_cost(queries_per_day, error_rate, cost_per_error, days_per_year: float = DAYS_PER_YEAR):
     """Skew cost over a year [USD/year] for a stream of ``queries_per_day`` queries a day."""
     return skew_cost(error_rate, queries_per_day * days_per_year, cost_per_error)
 
@@ -82,16 +80,6 @@ def skewed_predictions(query_volume, error_rate):
 
 
 # ── silent degradation ──────────────────────────────────────────────────────────────────────────
-def implied_decay_rate(accuracy_before: float, accuracy_after: float, elapsed: float) -> float:
-    """Decay rate λ [1/time unit of ``elapsed``] for which A0·e^(−λ·Δt) turns ``accuracy_before``
-    into ``accuracy_after``: λ = ln(A_before / A_after) / Δt.  Negative if accuracy rose."""
-    if not (0 < accuracy_before <= 1 and 0 < accuracy_after <= 1):
-        raise ValueError("accuracies must be fractions in (0, 1]")
-    if elapsed <= 0:
-        raise ValueError("elapsed time must be positive")
-    return math.log(accuracy_before / accuracy_after) / elapsed
-
-
 def error_multiple(accuracy_before: float, accuracy_after: float) -> float:
     """How many times more wrong answers per query after a drop in accuracy:
     (1 − A_after) / (1 − A_before)."""
@@ -108,7 +96,7 @@ def orders_of_magnitude(largest: float, smallest: float) -> float:
 
 
 # ── compound cost of manual operations ─────────────────────────────────────────────────────────
-def manual_hours_per_week(t, h0, growth, period=52):
+def manual_hours_per_week(t, h0, growth, period=WEEKS_PER_YEAR):
     """Manual hours per week at week ``t`` [h/week]: h0·(1 + g·t/P).
 
     ``h0``: hours per week for the initial feature set; ``growth`` g: features added every ``period``
@@ -120,7 +108,7 @@ def manual_hours_per_week(t, h0, growth, period=52):
     return _out(h0 * (1 + growth * np.asarray(t, dtype=float) / period))
 
 
-def cumulative_manual_hours(t, h0, growth, period=52):
+def cumulative_manual_hours(t, h0, growth, period=WEEKS_PER_YEAR):
     """Engineering hours spent on manual operations in the first ``t`` weeks [h]:
     ∫0..t h(s) ds = h0·(t + g·t²/(2P))."""
     _nonneg(t=t, h0=h0, growth=growth)
@@ -137,7 +125,7 @@ def cumulative_automated_hours(t, build, upkeep=0.0):
 
 
 def breakeven_weeks(h0: float, build: float, growth: float = 0.0, upkeep: float = 0.0,
-                    period: float = 52) -> float:
+                    period: float = WEEKS_PER_YEAR) -> float:
     """Week at which cumulative manual hours first equal the pipeline's cumulative hours.
 
     Solves a·t² + b·t − B = 0 with a = h0·g/(2P), b = h0 − u for its positive root.  Each form of
@@ -173,7 +161,7 @@ def maintenance_share(hours_per_week, capacity_hours_per_week):
     return hours_per_week / capacity_hours_per_week
 
 
-def average_maintenance_share(h0, growth, horizon, capacity_hours_per_week, period=52):
+def average_maintenance_share(h0, growth, horizon, capacity_hours_per_week, period=WEEKS_PER_YEAR):
     """Average fraction of capacity spent on manual operations over the first ``horizon`` weeks:
     M(horizon) / (horizon · capacity)."""
     if horizon <= 0:
@@ -189,7 +177,7 @@ def models_at_capacity(hours_per_week_per_model, capacity_hours_per_week):
     return capacity_hours_per_week / hours_per_week_per_model
 
 
-def week_capacity_reached(h0, growth, capacity_hours_per_week, period=52):
+def week_capacity_reached(h0, growth, capacity_hours_per_week, period=WEEKS_PER_YEAR):
     """Week at which one model's manual work alone fills the team's capacity: h(t) = capacity
     ⇒ t = P·(capacity/h0 − 1)/g.  0 if it already does, ∞ if it never will."""
     _nonneg(h0=h0, growth=growth)

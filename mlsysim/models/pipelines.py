@@ -21,13 +21,9 @@ import numpy as np
 
 from mlsysim.core.constants import DAYS_PER_YEAR
 
+from ._checks import nonneg as _nonneg
+
 __all__ = ["incident_loss", "saving_per_incident", "annual_saving", "detection_delay", "run_in_order"]
-
-
-def _nonneg(**values):
-    for name, v in values.items():
-        if np.any(np.asarray(v) < 0):
-            raise ValueError(f"{name} must be non-negative, got {v!r}")
 
 
 def incident_loss(annual_revenue: float, quality_drop: float, detection_days: float,

@@ -34,6 +34,9 @@ import numpy as np
 
 from mlsysim.fmt import Text
 
+from .accuracy import mixture_accuracy
+from .drift import ks_test
+
 __all__ = [
     "SkewError", "FeatureSkew", "ks_test", "skew_report", "validate_no_skew", "format_pvalue",
     "mixture_mean", "mixture_share", "lognormal_mu", "lognormal_sample", "segment_mix_accuracy",
@@ -132,16 +135,6 @@ def _clean(x, what: str) -> tuple[np.ndarray, float]:
     return kept, float(nan.mean())
 
 
-def ks_test(train, serve) -> tuple[float, float]:
-    """Two-sample KS test on raw samples: ``(D, p_value)`` from :func:`scipy.stats.ks_2samp`."""
-    from scipy.stats import ks_2samp
-
-    a, _ = _clean(train, "training sample")
-    b, _ = _clean(serve, "serving sample")
-    res = ks_2samp(a, b)
-    return float(res.statistic), float(res.pvalue)
-
-
 def _columns(table) -> list[str]:
     if isinstance(table, Mapping):
         return list(table.keys())
@@ -233,22 +226,7 @@ def lognormal_sample(rng: np.random.Generator, n: int, mean: float, sigma: float
     return rng.lognormal(lognormal_mu(mean, sigma), sigma, size=int(n))
 
 
-def segment_mix_accuracy(weights, accuracies):
-    """Accuracy of a model over a traffic mix: A = Σ_k w_k·A_k.
-
-    ``weights`` has shape (..., K) (each row sums to 1, e.g. the daily share of each sales
-    channel) and ``accuracies`` shape (K,) (the model's accuracy on each segment).
-    """
-    w = np.asarray(weights, dtype=float)
-    acc = np.asarray(accuracies, dtype=float)
-    if w.shape[-1] != acc.shape[-1]:
-        raise ValueError("one accuracy per segment is needed")
-    if np.any(w < 0) or not np.allclose(w.sum(axis=-1), 1.0):
-        raise ValueError("segment weights must be non-negative and sum to 1")
-    if np.any((acc < 0) | (acc > 1)):
-        raise ValueError("accuracies must lie in [0, 1]")
-    value = w @ acc
-    return float(value) if np.ndim(value) == 0 else value
+segment_mix_accuracy = mixture_accuracy  # Σ w_k·A_k, one definition in mlsysim.models.accuracy
 
 
 def logistic_share(t, start: float, end: float, midpoint: float, width: float):
