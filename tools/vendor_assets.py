@@ -56,11 +56,18 @@ PINS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
         [("package/require.js", "widgets/require.js")],
     ),
+    # axe-core: the accessibility engine the browser tests inject into every page (tests only;
+    # no page links it).
+    "axe-core": (
+        "4.14.1",
+        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        [("package/axe.min.js", "axe/axe.min.js"), ("package/LICENSE", "axe/LICENSE")],
+    ),
 }
 
 # Files the site configuration points at; their presence is what --check and the Sphinx extension test.
 REQUIRED = ["mathjax/es5/tex-mml-chtml.js", "mathjax/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
-            "widgets/embed-amd.js", "widgets/require.js"]
+            "widgets/embed-amd.js", "widgets/require.js", "axe/axe.min.js"]
 
 
 def wanted() -> dict[str, str]:
