@@ -281,3 +281,14 @@ def test_summary_explorer_moves_rejects_and_warns(summary):
     assert "traffic" in ex.error and "not a number" in ex.error
     ex.set(traffic="1000000", days_fast="100")
     assert ex.error is None and "is not faster" in ex.message.value
+
+
+# ── branches the mutation run found untested (issue 13) ────────────────────────────────────────
+def test_breakeven_incidents_is_cost_over_incident_cost_not_its_inverse():
+    # asymmetric inputs: 30,000 / 10,000 = 3 incidents (the inverse would be 1/3)
+    assert E.breakeven_incidents(30_000, 10_000) == pytest.approx(3.0)
+    from mlsysim.models import monitoring as M
+    assert M.breakeven_incidents(30_000, 10_000) == pytest.approx(3.0)
+    assert M.breakeven_incidents is E.breakeven_incidents      # one formula
+    with pytest.raises(ValueError, match="incident_cost"):
+        E.breakeven_incidents(30_000, -5)

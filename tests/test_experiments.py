@@ -211,3 +211,55 @@ def test_cuped_factor():
     assert ex.cuped_variance_factor(0.0) == 1.0
     with pytest.raises(ValueError, match="correlation"):
         ex.cuped_variance_factor(1.0)
+
+
+# ── branches the mutation run found untested (issue 13) ────────────────────────────────────────
+from scipy.stats import norm as _norm  # noqa: E402
+
+
+def test_two_sided_power_with_no_effect_is_alpha_split_over_both_tails():
+    # δ = 0: each tail contributes α/2; dropping the far tail (or its sign) would give α/2.
+    assert ex.power(1_000, 1.0, 0.0, alpha=0.05, two_sided=True) == pytest.approx(0.05, rel=1e-12)
+    assert ex.power(1_000, 1.0, 0.0, alpha=0.05, two_sided=False) == pytest.approx(0.05, rel=1e-12)
+
+
+def test_two_sided_power_far_tail_by_hand():
+    n, sigma, delta, alpha = 50, 1.0, 0.2, 0.05
+    shift = delta / math.sqrt(2 * sigma**2 / n)
+    z = _norm.ppf(1 - alpha / 2)
+    far = _norm.cdf(-shift - z)
+    assert far > 1e-4                                           # the far tail is visible here
+    assert ex.power(n, sigma, delta, alpha) == pytest.approx(_norm.cdf(shift - z) + far, rel=1e-12)
+
+
+def test_one_sided_power_by_hand():
+    n, sigma, delta, alpha = 200, 2.0, 0.5, 0.05
+    shift = delta / math.sqrt(2 * sigma**2 / n)
+    expected = _norm.cdf(shift - _norm.ppf(1 - alpha))
+    assert ex.power(n, sigma, delta, alpha, two_sided=False) == pytest.approx(expected, rel=1e-12)
+    assert ex.power(n, sigma, delta, alpha, two_sided=False) > ex.power(n, sigma, delta, alpha)
+
+
+def test_negative_effects_need_the_same_sample_and_have_the_same_power():
+    assert ex.sample_size(1.0, -0.1) == pytest.approx(ex.sample_size(1.0, 0.1), rel=1e-12)
+    assert ex.power(300, 1.0, -0.2) == pytest.approx(ex.power(300, 1.0, 0.2), rel=1e-12)
+    assert ex.power(300, 1.0, -0.2, sigma_b=2.0) == pytest.approx(ex.power(300, 1.0, 0.2, sigma_b=2.0))
+    assert ex.sample_size_unpooled(0.5, 0.7, -0.1) == pytest.approx(ex.sample_size_unpooled(0.5, 0.7, 0.1))
+
+
+def test_unequal_arm_variance_enters_the_power():
+    n, delta = 100, 0.3
+    se = math.sqrt((1.0**2 + 2.0**2) / n)
+    z = _norm.ppf(0.975)
+    expected = _norm.cdf(delta / se - z) + _norm.cdf(-delta / se - z)
+    assert ex.power(n, 1.0, delta, sigma_b=2.0) == pytest.approx(expected, rel=1e-12)
+
+
+def test_cuped_keeps_one_minus_rho_squared_for_either_sign():
+    assert ex.cuped_variance_factor(0.5) == pytest.approx(0.75)
+    assert ex.cuped_variance_factor(-0.5) == pytest.approx(0.75)
+    assert ex.cuped_variance_factor(-0.9) == pytest.approx(1 - 0.81)
+    assert ex.cuped_variance_factor(0.0) == 1.0
+    for rho in (-1.0, 1.0, -1.5):
+        with pytest.raises(ValueError, match="between −1 and 1"):
+            ex.cuped_variance_factor(rho)

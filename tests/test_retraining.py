@@ -97,3 +97,39 @@ def test_error_depends_only_on_z_and_law_retrains_early(C, Q, V, A0, lam):
     err = r.sqrt_law_error(C, Q, V, A0, lam)
     assert err == pytest.approx(r.sqrt_law_relative_error(z), abs=1e-7)
     assert err <= 1e-9                                    # the law never retrains later than optimal
+
+
+# ── branches the mutation run found untested (issue 13) ────────────────────────────────────────
+def test_penalty_without_optimum_is_measured_against_the_never_retrain_floor():
+    # C ≥ Q·V·A0/λ: no exact optimum; the cost rate falls towards Q·V·A0 as T → ∞.
+    C, Q, V, A0, lam = 50_000.0, 1_000.0, 1.0, 0.9, 0.02          # Q·V·A0/λ = 45,000 < C
+    assert not r.optimum_exists(C, Q, V, A0, lam)
+    T = r.sqrt_law_interval(C, Q, V, A0, lam)
+    by_hand = ((Q * V * A0 * (T - (1 - math.exp(-lam * T)) / lam) + C) / T) / (Q * V * A0) - 1
+    assert r.sqrt_law_penalty(C, Q, V, A0, lam) == pytest.approx(by_hand, rel=1e-12)
+    assert by_hand > 0.1                                          # a real penalty, not a rounding
+
+
+def test_relative_error_at_and_beyond_z_one():
+    assert r.sqrt_law_relative_error(1.0) == -1.0
+    assert r.sqrt_law_relative_error(3.0) == -1.0
+    just_below = r.sqrt_law_relative_error(0.999)
+    assert -1.0 < just_below < 0                                  # still a finite optimum
+    with pytest.raises(ValueError, match="positive"):
+        r.sqrt_law_relative_error(0.0)
+
+
+def test_free_or_negative_retraining_cost_means_retrain_continuously():
+    assert r.exact_optimal_interval(0.0, *FRAUD[1:]) == 0.0
+    assert r.exact_optimal_interval(-1.0, *FRAUD[1:]) == 0.0
+    assert r.exact_optimal_interval(1e-9, *FRAUD[1:]) > 0.0      # the branch is C ≤ 0, not C < tiny
+    with pytest.raises(ValueError, match="C ≥ 0"):
+        r.sqrt_law_terms(-1.0, *FRAUD[1:])
+    assert r.sqrt_law_terms(0.0, *FRAUD[1:]) == (0.0, pytest.approx(1_000_000 * 0.5 * 0.95 * 0.02))
+
+
+def test_optimum_exists_exactly_below_the_asymptotic_loss():
+    Q, V, A0, lam = 1_000.0, 1.0, 0.9, 0.02                       # Q·V·A0/λ = 45,000
+    assert r.optimum_exists(44_999.0, Q, V, A0, lam)
+    assert not r.optimum_exists(45_000.0 + 1e-6, Q, V, A0, lam)
+    assert r.cost_ratio(45_000.0, Q, V, A0, lam) == pytest.approx(1.0)
