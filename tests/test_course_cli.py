@@ -92,12 +92,15 @@ def test_assign_rejects_existing_output_and_bad_seed(tmp_path, capsys):
     assert code == 2 and "the seed must not be negative" in err and not (tmp_path / "d2").exists()
 
 
-def _record(tmp_path, notebook: Path, sha="0" * 64):
-    rec = {"format": "mlsysim-course/1", "assignment": "x", "seed": 1, "parameters_cell": {"a": 1},
-           "notebook": {"name": notebook.name, "path": str(notebook), "relative_path": str(notebook), "sha256": sha},
+def _record(tmp_path, secret: Path):
+    from mlsysim.course.common import load_secret, sign_record
+
+    rec = {"format": "mlsysim-course/2", "assignment": "x", "seed": 1, "parameters_cell": {"a": 1},
+           "notebook": {"name": "key.ipynb", "path": "/nowhere/key.ipynb", "sha256": "0" * 64},
            "variant": {"a": {"lo": 0, "hi": 2, "log": False, "integer": False, "sig": 3}},
            "exercises": [{"id": "ex1", "kind": "numeric", "points": 1, "answer_var": "answer_ex1", "tol": 0.01}],
-           "students": {"alice": {"params": {"a": 1}}}}
+           "students": {"alice": {"params": {"a": 1}, "keys": {"ex1": 1.0}}}}
+    rec = sign_record(rec, load_secret(secret, create=True))
     (tmp_path / "params.json").write_text(json.dumps(rec))
     return tmp_path / "params.json"
 
@@ -105,26 +108,48 @@ def _record(tmp_path, notebook: Path, sha="0" * 64):
 def test_grade_rejects_bad_inputs(tmp_path, capsys):
     subs = tmp_path / "subs"
     out = tmp_path / "grades.csv"
+    secret = tmp_path / "keys" / "secret.key"
     code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out)
     assert code == 2 and err == f"error: submissions folder {subs} does not exist\n"
     subs.mkdir()
     code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", tmp_path / "none.json")
-    assert code == 2 and "does not exist (it is written by `assign` as params.json)" in err
+    assert code == 2 and "does not exist (assign writes it as instructor/params.json)" in err
     (tmp_path / "bad.json").write_text("{")
     code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", tmp_path / "bad.json")
     assert code == 2 and "is not valid JSON" in err
-    nb = tmp_path / "key.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(), nb)
-    rec = _record(tmp_path, nb)
-    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec)
-    assert code == 2 and "has changed since the variants were generated" in err
-    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec, "--ignore-key-hash")
+    (tmp_path / "old.json").write_text(json.dumps({"format": "mlsysim-course/1"}))
+    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", tmp_path / "old.json")
+    assert code == 2 and "must be re-created with assign" in err
+    rec = _record(tmp_path, secret)
+    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec,
+                        "--secret-file", tmp_path / "missing.key")
+    assert code == 2 and "the signing secret" in err and "does not exist" in err
+    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec, "--secret-file", secret)
     assert code == 2 and "no submissions (*.ipynb files)" in err
+    (subs / "secret.key").write_text("a" * 64)
+    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec,
+                        "--secret-file", subs / "secret.key")
+    assert code == 2 and "must be kept outside" in err
     code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", tmp_path, "--params", rec)
     assert code == 2 and "is a folder" in err
     code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec, "--timeout", "0")
     assert code == 2 and "must be positive" in err
+    (tmp_path / "manual.csv").write_text("student_id,exercise,points\nalice,ex1,7\n")
+    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec, "--secret-file", secret,
+                        "--manual", tmp_path / "manual.csv")
+    assert code == 2 and "7 points for ex1 is outside 0–1" in err
+    (tmp_path / "late.csv").write_text("student_id,days_late\nbob,1\n")
+    code, err = run_cli(capsys, "grade", "--submissions", subs, "--out", out, "--params", rec, "--secret-file", secret,
+                        "--late", tmp_path / "late.csv")
+    assert code == 2 and "'bob' is not on the roster" in err
     assert not out.exists() and not (tmp_path / "grades-feedback").exists()
+
+
+def test_assign_keeps_the_secret_out_of_the_assignment(tmp_path, capsys):
+    r = roster(tmp_path, "student_id\nalice\n")
+    code, err = run_cli(capsys, "assign", "--notebook", BOOK_NB, "--roster", r, "--out", tmp_path / "dist",
+                        "--seed", "1", "--secret-file", tmp_path / "dist" / "secret.key")
+    assert code == 2 and "must be kept outside" in err and not (tmp_path / "dist").exists()
 
 
 def test_real_command_line_exit_status(tmp_path):

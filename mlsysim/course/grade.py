@@ -63,7 +63,8 @@ STATUS_TEXT = {
 
 
 # -- 1. the instructor's record and environment ------------------------------------------------
-def load_record(path, secret: bytes) -> dict:
+def load_record(path, secret_file=None, forbidden=()) -> dict:
+    """The record at ``path``, after its signature is checked with the secret (see :func:`secret_path`)."""
     path = Path(path)
     if not path.is_file():
         raise CourseError(f"parameter record {path} does not exist (assign writes it as instructor/params.json)")
@@ -74,7 +75,7 @@ def load_record(path, secret: bytes) -> dict:
     if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
         raise CourseError(f"{path} is not a parameter record written by `assign` (format {RECORD_FORMAT}); "
                           f"records of older versions must be re-created with assign")
-    verify_record(record, secret, path)
+    verify_record(record, load_secret(secret_path(secret_file), forbidden=forbidden), path)
     for key in ("notebook", "students", "exercises", "variant", "assignment"):
         if key not in record:
             raise CourseError(f"parameter record {path} is incomplete: no {key!r}")
@@ -747,8 +748,7 @@ def grade(submissions, out, params=None, timeout: float = 60, jobs: int | None =
     jobs = _check_options(submissions, out, timeout, jobs)
     feedback = Path(feedback) if feedback else out.with_name(f"{out.stem}-feedback")
     record_path = _find_record(submissions, params)
-    secret = load_secret(secret_path(secret_file), forbidden=[submissions])
-    record = load_record(record_path, secret)
+    record = load_record(record_path, secret_file, forbidden=[submissions])
     manual_scores = _read_manual(manual, record)
     late_days = _read_late(late, late_penalty, late_max_days, record)
     bad_env = environment_problems()
