@@ -11,7 +11,7 @@ from numbers import Real
 
 __all__ = [
     "fmt", "fmt_usd", "fmt_pct", "fmt_mult", "fmt_duration", "fmt_sig",
-    "check", "claim", "GuardError", "ClaimError", "md_table", "Text", "escape_dollars",
+    "check", "claim", "GuardError", "ClaimError", "NumberError", "md_table", "Text", "escape_dollars",
     "looks_like_math",
 ]
 
@@ -35,6 +35,13 @@ class GuardError(Exception):
 
 class ClaimError(GuardError):
     """A sentence of the book claims something about its scenario that the numbers no longer support."""
+
+
+class NumberError(GuardError, ValueError):
+    """A value headed for the prose is NaN or infinite.  The book never prints "nan" or "inf": a NaN
+    is a 0/0 or a missing value upstream, and an infinity must be said in words by the author
+    (``fmt(x, inf="never")``).  A :class:`GuardError`, so an explorer shows the message instead of
+    numbers, and a notebook that would print it fails to build."""
 
 
 def check(condition, message: str) -> None:
@@ -64,24 +71,51 @@ def _number(value, what: str = "value") -> float:
     return float(value)
 
 
-def fmt(value, precision: int = 2, commas: bool = True) -> str:
-    """``fmt(365000, precision=0, commas=True) == "365,000"``; ``fmt(0.456, 1) == "0.5"``.
+def _finite(x: float, inf: str | None) -> Text | None:
+    """``None`` for a finite ``x``; the author's word for an infinity; otherwise :class:`NumberError`."""
+    if math.isnan(x):
+        raise NumberError("A number for the text is NaN (not a number): a 0/0 or a missing value "
+                          "upstream; the inputs give no meaningful value here.")
+    if math.isinf(x):
+        if inf is None:
+            raise NumberError(f"A number for the text is {'' if x > 0 else 'minus '}infinity: the "
+                              "inputs give no finite value here.")
+        return Text(inf if x > 0 else "−" + inf)
+    return None
 
-    Negative zero is written ``0``; infinities as ``∞``; NaN as ``n/a``.
+
+def fmt(value, precision: int = 2, commas: bool = True, *, inf: str | None = None) -> Text:
+    """A number as the prose writes it: thousands separators, fixed decimals, ``0`` for ``-0``.
+
+    NaN raises :class:`NumberError`; so does an infinity unless ``inf`` gives the words for it.
+
+    >>> fmt(365000, precision=0, commas=True)
+    365,000
+    >>> fmt(0.456, 1)
+    0.5
+    >>> fmt(float("inf"), inf="never")
+    never
+    >>> fmt(float("nan"))
+    Traceback (most recent call last):
+    ...
+    mlsysim.fmt.NumberError: A number for the text is NaN (not a number): a 0/0 or a missing value upstream; the inputs give no meaningful value here.
     """
     x = _number(value)
-    if math.isnan(x):
-        return Text("n/a")
-    if math.isinf(x):
-        return Text("∞" if x > 0 else "−∞")
+    word = _finite(x, inf)
+    if word is not None:
+        return word
     text = f"{x:,.{precision}f}" if commas else f"{x:.{precision}f}"
     if float(text.replace(",", "")) == 0:
         text = text.lstrip("-")
     return Text(text)
 
 
-def fmt_sig(value, digits: int = 2, commas: bool = True) -> str:
-    """Round to ``digits`` significant figures (``fmt_sig(0.012345) == "0.012"``)."""
+def fmt_sig(value, digits: int = 2, commas: bool = True) -> Text:
+    """Round to ``digits`` significant figures.
+
+    >>> fmt_sig(0.012345)
+    0.012
+    """
     x = _number(value)
     if x == 0 or not math.isfinite(x):
         return fmt(x, 0, commas)
@@ -89,20 +123,33 @@ def fmt_sig(value, digits: int = 2, commas: bool = True) -> str:
     return fmt(round(x, decimals), max(0, decimals), commas)
 
 
-def fmt_usd(value, precision: int = 0, commas: bool = True) -> str:
-    """Money: ``fmt_usd(5000) == "$5,000"``, ``fmt_usd(-20) == "−$20"``."""
+def fmt_usd(value, precision: int = 0, commas: bool = True) -> Text:
+    """Money.
+
+    >>> fmt_usd(5000), fmt_usd(-20)
+    ($5,000, −$20)
+    """
     x = _number(value)
+    _finite(x, None)
     body = fmt(abs(x), precision, commas)
     return Text(("−$" if x < 0 and body.strip("0.,") else "$") + body)
 
 
-def fmt_pct(fraction, precision: int = 1) -> str:
-    """A fraction as a percentage: ``fmt_pct(0.02, 0) == "2%"``."""
+def fmt_pct(fraction, precision: int = 1) -> Text:
+    """A fraction as a percentage.
+
+    >>> fmt_pct(0.02, 0)
+    2%
+    """
     return Text(fmt(_number(fraction) * 100, precision, commas=True) + "%")
 
 
-def fmt_mult(ratio, precision: int = 1) -> str:
-    """A multiplier: ``fmt_mult(4) == "4.0×"``."""
+def fmt_mult(ratio, precision: int = 1) -> Text:
+    """A multiplier.
+
+    >>> fmt_mult(4)
+    4.0×
+    """
     return Text(fmt(ratio, precision, commas=True) + "×")
 
 
@@ -110,12 +157,19 @@ _DURATION_UNITS = (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minu
                    ("second", 1), ("ms", 1e-3), ("µs", 1e-6))
 
 
-def fmt_duration(seconds, precision: int = 1, unit: str | None = None) -> str:
-    """A duration in the largest unit that keeps the number ≥ 1 (or in ``unit``):
-    ``fmt_duration(86400 * 1.03) == "1.0 day"``, ``fmt_duration(0.25) == "250.0 ms"``."""
+def fmt_duration(seconds, precision: int = 1, unit: str | None = None, *, inf: str | None = None) -> Text:
+    """A duration in the largest unit that keeps the number ≥ 1 (or in ``unit``).  An infinite
+    duration needs its words (``inf="never"``); NaN raises :class:`NumberError`.
+
+    >>> fmt_duration(86400 * 1.03), fmt_duration(0.25)
+    (1.0 day, 250.0 ms)
+    >>> fmt_duration(float("inf"), inf="never")
+    never
+    """
     s = _number(seconds, "duration")
-    if not math.isfinite(s):
-        return Text("never") if s > 0 else fmt(s)
+    word = _finite(s, inf)
+    if word is not None:
+        return word
     if unit is None:
         name, size = next(((n, z) for n, z in _DURATION_UNITS if abs(s) >= z), _DURATION_UNITS[-1])
     else:

@@ -3,6 +3,7 @@ import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
@@ -41,8 +42,9 @@ def test_unknown_constant_is_an_attribute_error():
     (lambda: fmt(365000, precision=0, commas=False), "365000"),
     (lambda: fmt(0.456, 1), "0.5"),
     (lambda: fmt(-0.0001, 2), "0.00"),
-    (lambda: fmt(math.inf), "∞"),
-    (lambda: fmt(float("nan")), "n/a"),
+    (lambda: fmt(math.inf, inf="never"), "never"),
+    (lambda: fmt(-math.inf, inf="∞"), "−∞"),
+    (lambda: fmt_duration(math.inf, inf="never"), "never"),
     (lambda: fmt_usd(5000), "$5,000"),
     (lambda: fmt_usd(-20.5, 2), "−$20.50"),
     (lambda: fmt_pct(0.02, 0), "2%"),
@@ -57,6 +59,41 @@ def test_formatting(call, expected):
     out = call()
     assert out == expected
     assert isinstance(out, Text) and repr(out) == expected      # inline {eval} shows no quotes
+
+
+@pytest.mark.parametrize("call", [
+    lambda: fmt(float("nan")), lambda: fmt(math.inf), lambda: fmt(-math.inf), lambda: fmt_usd(math.nan),
+    lambda: fmt_usd(math.inf), lambda: fmt_pct(0 * math.inf), lambda: fmt_mult(math.inf),
+    lambda: fmt_sig(math.nan), lambda: fmt_duration(math.nan), lambda: fmt_duration(math.inf),
+    lambda: fmt(np.float64("nan")),
+])
+def test_prose_refuses_nan_and_infinity(call):
+    from mlsysim.fmt import NumberError
+
+    with pytest.raises(NumberError, match="NaN|infinity") as info:
+        call()
+    assert isinstance(info.value, GuardError)       # explorers show GuardError messages, never a traceback
+    assert "nan" not in str(info.value) and "inf " not in str(info.value)
+
+
+def test_explorer_shows_the_number_error_instead_of_numbers():
+    from mlsysim.widgets import explore
+
+    class Ratio(Calculation):
+        a = Param(1.0, lo=0, hi=10)
+        b = Param(1.0, lo=0, hi=10)
+
+        def execute(self):
+            self.r = self.a / self.b if self.b else math.nan
+
+        def output(self):
+            self.r_str = fmt(self.r, 2)
+
+    ex = explore(Ratio, render=lambda c: f"ratio {c.r_str}")
+    assert "ratio 1.00" in ex.text.value and ex.error is None
+    ex.set(b="0")
+    assert ex.error and "NaN" in ex.error and "ratio 1.00" in ex.text.value   # last valid numbers kept
+
 
 
 def test_fmt_rejects_non_numbers():
