@@ -228,7 +228,9 @@ class Explorer(W.VBox):
                                    f'style="font-size:0.85em;color:#4b5563">{html.escape(alt)}</div>')
 
     def __repr__(self):
-        return f"Explorer({self.calc_cls.__name__}: {', '.join(self.sliders)})"
+        # The text/plain of the widget output: all that a saved notebook (or a frontend without the
+        # widget manager) shows until the reader runs the cell, so say what to do, not what it is.
+        return f"Run this cell to explore {self.calc_cls.__name__} ({', '.join(self.sliders)})."
 
 
 def explore(calc_cls, params=None, render=None, plot=None, base=None, title=None, figsize=(6.4, 3.4),

@@ -91,7 +91,7 @@ def test_instance_as_base_and_plot():
     alt_before = re.search(r'alt="([^"]*)"', ex.out.value).group(1)
     ex.sliders["rate"].value = 0.1
     assert len(calls) == 2
-    assert repr(ex) == "Explorer(Toy: rate)"
+    assert repr(ex) == "Run this cell to explore Toy (rate)."     # what a saved notebook shows before it runs
     # the alt text and the caption state what the plot shows for the current inputs
     alt = re.search(r'alt="([^"]*)"', ex.out.value).group(1)
     assert alt != alt_before and alt in ex.plot_caption.value
