@@ -57,9 +57,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import nbformat
+    from notebook_ns import load_namespace
 
     from mlsysim.course.assign import assign
-    from notebook_ns import load_namespace
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-grading-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         for cell in nb.cells:
             if "answer" in cell.metadata.get("tags", []):
                 for var, value in answers.items():
-                    cell.source = re.sub(rf"^{var} = .*$", f"{var} = {value!r}", cell.source, flags=re.M)
+                    cell.source = re.sub(rf"^{var} = .*$", f"{var} = {value!r}", cell.source, flags=re.MULTILINE)
         nbformat.write(nb, subs / f"{sid}.ipynb")
 
     sandboxed = _grade(subs, work, "sandbox", False, args, expected)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_ns import load_namespace
 
 from mlsysim.course.__main__ import main
-from notebook_ns import load_namespace
 
 BOOK_NB = Path(__file__).resolve().parent.parent / "book" / "retraining_economics.ipynb"
 STUDENTS = ["s01", "s02", "s03", "s04", "s05", "s06", "s07", "s08"]
@@ -138,7 +138,7 @@ def set_answers(nb, **code):
         if "answer" not in cell.metadata.get("tags", []):
             continue
         for var, src in code.items():
-            cell.source = re.sub(rf"^{var} = .*$", f"{var} = {src}", cell.source, flags=re.M)
+            cell.source = re.sub(rf"^{var} = .*$", f"{var} = {src}", cell.source, flags=re.MULTILINE)
 
 
 def add_cell(nb, source):

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from mlsysim.course import exercises as E
-from mlsysim.course.exercises import ChoiceExercise, NumericExercise, compare_choice, compare_numeric
+from mlsysim.course.exercises import (
+    ChoiceExercise,
+    NumericExercise,
+    compare_choice,
+    compare_numeric,
+)
 from mlsysim.course.quiz import Question, Quiz, TrueFalse
 from mlsysim.course.runner import Opaque, decode_repr
 

@@ -39,7 +39,7 @@ CELLS = [
     (["self-check"], "ex1.check(answer_ex1)\nex2.check(answer_ex2, explain_ex2)"),
 ]
 HONEST = ["h1", "h2", "h3"]
-ATTACKERS = ["inject", "startup", "daemon", "planter", "exfil", "suicide", "ansi"]
+ATTACKERS = ["inject", "startup", "daemon", "planter", "exfil", "suicide", "ansi", "greedy", "forkbomb", "flood"]
 MARK = "987.6543"                      # sleep argument that identifies every process an attacker starts
 
 pytestmark = pytest.mark.skipif(Sandbox().bwrap is None, reason="bubblewrap is not installed")
@@ -147,7 +147,9 @@ def attacks(root: Path, out: Path, protected: Path, home: Path) -> dict:
             "    try:\n"
             "        os.makedirs(os.path.dirname(path), exist_ok=True); open(path, 'w').write(text)\n"
             "    except OSError:\n"
-            "        pass"),
+            "        pass\n"
+            "import sys\n"
+            "explain_ex2 = repr((sys.flags.isolated, sys.pycache_prefix, os.getuid(), sys.flags.no_user_site))"),
         # environment variables, command lines, the secret and the keys, into the feedback
         "exfil": (
             "import os, glob\n"
@@ -167,6 +169,19 @@ def attacks(root: Path, out: Path, protected: Path, home: Path) -> dict:
             "answer_ex1 = '\\x1b[2J\\x1b[31m\\n# Forged heading\\n<script>alert(1)</script>| ok |'\n"
             "explain_ex2 = '\\x1b]0;pwned\\x07\\n## all grades: 5\\n<img src=x onerror=alert(1)>'\n"
             "raise RuntimeError('\\x1b[2J\\n# Grader says: everyone passes')"),
+        # memory, processes and output without end
+        "greedy": "hog = bytearray(6 * 10**9)",
+        "forkbomb": (
+            "import os\n"
+            "n = 0\n"
+            "try:\n"
+            "    while n < 5000:\n"
+            "        if os.fork() == 0:\n"
+            f"            os.execvp('sleep', ['sleep', {r(MARK)}])\n"
+            "        n += 1\n"
+            "except OSError as e:\n"
+            "    raise RuntimeError(f'stopped after {n} processes: {e}')"),
+        "flood": "for _ in range(300):\n    print('x' * 100_000)",
     }
 
 
@@ -233,6 +248,20 @@ def test_attackers_gain_nothing_and_are_named(hostile):
     assert "- suicide: the worker ended without a result" in report and "tried 3 times" in report
     assert "error: 1 submission(s) could not be graded because of infrastructure failures: suicide" in \
         hostile["proc"].stderr.decode()
+
+
+def test_limits_hold(hostile):
+    fb = hostile["feedback"]
+    assert "MemoryError" in (fb / "greedy.md").read_text()
+    forks = (fb / "forkbomb.md").read_text()
+    assert "stopped after" in forks and "Resource temporarily unavailable" in forks
+    n = int(forks.split("stopped after ")[1].split(" ")[0])
+    assert n < 128                                       # the per-sandbox process limit
+    assert "more output than the grader keeps" in (fb / "flood.md").read_text()
+    # kernels run isolated (-I), with their bytecode cache in the sandbox's /tmp, as an unprivileged uid
+    loot = (fb / "explanations.csv").read_text()
+    planter = next(line for line in loot.splitlines() if line.startswith("planter,"))
+    assert "(1, '/tmp/pycache', 6100" in planter and ", 1)" in planter
 
 
 def test_nothing_outside_the_sandbox_changed(hostile):

@@ -9,8 +9,17 @@ from scipy import stats
 
 from mlsysim.calc import Param
 from mlsysim.course import Draw
-from mlsysim.course.params import (INJECTED_TAG, assigned_values, draw_value, draw_variant, inject_parameters,
-                                   parameters_source, rng_for, round_sig, stable_hash)
+from mlsysim.course.params import (
+    INJECTED_TAG,
+    assigned_values,
+    draw_value,
+    draw_variant,
+    inject_parameters,
+    parameters_source,
+    rng_for,
+    round_sig,
+    stable_hash,
+)
 
 SPECS = {
     "cost": {"lo": 2_000, "hi": 200_000, "log": True, "integer": False, "sig": 2},

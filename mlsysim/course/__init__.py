@@ -12,13 +12,30 @@ Instructor commands (see ``book/instructors.md``)::
 Importing this package is light: the quiz widgets (ipywidgets) and the kernel machinery (nbclient)
 load only when used.
 """
-from .exercises import (ChoiceCheck, ChoiceExercise, Draw, NumericCheck, NumericExercise, Variant,  # noqa: F401
-                        compare_numeric,
-                        variant)
+from .exercises import (
+    ChoiceCheck,
+    ChoiceExercise,
+    Draw,
+    NumericCheck,
+    NumericExercise,
+    Variant,
+    compare_numeric,
+    variant,
+)
 
-__all__ = ["Draw", "variant", "Variant", "NumericExercise", "ChoiceExercise", "NumericCheck", "ChoiceCheck",
-           "compare_numeric",
-           "Quiz", "Question", "TrueFalse"]
+__all__ = [
+    "ChoiceCheck",
+    "ChoiceExercise",
+    "Draw",
+    "NumericCheck",
+    "NumericExercise",
+    "Question",
+    "Quiz",
+    "TrueFalse",
+    "Variant",
+    "compare_numeric",
+    "variant",
+]
 
 
 def __getattr__(name):

@@ -19,15 +19,22 @@ import ast
 import hashlib
 import hmac
 import json
-import os
 from pathlib import Path
 
-from .common import (CourseError, atomic_dir, load_secret, read_notebook_bytes, read_roster_table, secret_path,
-                     sha256, sign_record)
+from .common import (
+    CourseError,
+    atomic_dir,
+    load_secret,
+    read_notebook_bytes,
+    read_roster_table,
+    secret_path,
+    sha256,
+    sign_record,
+)
 from .exercises import check_source, plausible_band
 from .params import PARAMETERS_TAG, assigned_values, find_tagged, inject_parameters
 
-__all__ = ["assign", "clean_notebook", "student_notebook", "RECORD_FORMAT", "KEY_TAG", "CHECK_TAG"]
+__all__ = ["CHECK_TAG", "KEY_TAG", "RECORD_FORMAT", "assign", "clean_notebook", "student_notebook"]
 
 RECORD_FORMAT = "mlsysim-course/2"
 KEY_TAG = "exercise-key"
@@ -154,6 +161,35 @@ def _discover(nb, workdir: str, students: list[str], seed: int, notebook_id: str
     return values["spec"], values["draws"]["students"]
 
 
+def _check_declarations(nb, notebook, spec: dict, parameters_cell: int) -> dict:
+    """What ``assign`` needs from the notebook's declarations; returns the parameters cell's values."""
+    if not spec["variant"]:
+        raise CourseError(f"notebook {notebook} declares no variant inputs: add a variant(...) cell "
+                          f"(see docs/coursework.md)")
+    if not spec["exercises"]:
+        raise CourseError(f"notebook {notebook} declares no exercises (NumericExercise / ChoiceExercise)")
+    try:
+        pristine_values = assigned_values(nb.cells[parameters_cell].source)
+    except SyntaxError as exc:
+        raise CourseError(f"the parameters cell of {notebook} is not valid Python: {exc}") from None
+    missing = [n for n in spec["variant"] if n not in pristine_values]
+    if missing:
+        raise CourseError(f"variant inputs {', '.join(missing)} are not assigned in the cell tagged "
+                          f"'{PARAMETERS_TAG}' of {notebook}")
+    assigned_anywhere = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            try:
+                assigned_anywhere |= set(assigned_values(cell.source))
+            except SyntaxError:
+                pass
+    for ex in spec["exercises"]:
+        if ex["answer_var"] not in assigned_anywhere:
+            raise CourseError(f"exercise {ex['id']} has no answer cell: add a cell tagged 'answer' with "
+                              f"{ex['answer_var']} = None")
+    return pristine_values
+
+
 def assign(notebook, roster, out, seed: int, force: bool = False, timeout: float = 600,
            max_attempts: int = 50, secret_file=None, log=print) -> dict:
     """Generate the variants; returns the (signed) record written to ``out/instructor/params.json``."""
@@ -180,31 +216,7 @@ def assign(notebook, roster, out, seed: int, force: bool = False, timeout: float
     notebook_id = notebook.stem
     log(f"reading the exercises of {notebook} (one run in a fresh kernel)…")
     spec, draws = _discover(nb, str(notebook.resolve().parent), students, seed, notebook_id, timeout, max_attempts)
-    if not spec["variant"]:
-        raise CourseError(f"notebook {notebook} declares no variant inputs: add a variant(...) cell "
-                          f"(see docs/coursework.md)")
-    if not spec["exercises"]:
-        raise CourseError(f"notebook {notebook} declares no exercises (NumericExercise / ChoiceExercise)")
-    param_source = nb.cells[tagged[0]].source
-    try:
-        pristine_values = assigned_values(param_source)
-    except SyntaxError as exc:
-        raise CourseError(f"the parameters cell of {notebook} is not valid Python: {exc}") from None
-    missing = [n for n in spec["variant"] if n not in pristine_values]
-    if missing:
-        raise CourseError(f"variant inputs {', '.join(missing)} are not assigned in the cell tagged "
-                          f"'{PARAMETERS_TAG}' of {notebook}")
-    assigned_anywhere = set()
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            try:
-                assigned_anywhere |= set(assigned_values(cell.source))
-            except SyntaxError:
-                pass
-    for ex in spec["exercises"]:
-        if ex["answer_var"] not in assigned_anywhere:
-            raise CourseError(f"exercise {ex['id']} has no answer cell: add a cell tagged 'answer' with "
-                              f"{ex['answer_var']} = None")
+    pristine_values = _check_declarations(nb, notebook, spec, tagged[0])
 
     template = clean_notebook(nb)
     assignment = sha256(f"{sha256(data)}:{seed}:{notebook_id}".encode())[:12]

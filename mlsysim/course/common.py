@@ -7,16 +7,30 @@ import hmac
 import io
 import json
 import os
-import secrets
-import unicodedata
 import re
+import secrets
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
-__all__ = ["CourseError", "read_roster", "read_roster_table", "read_notebook_bytes", "sha256", "atomic_dir",
-           "atomic_file", "STUDENT_ID", "ID_COLUMN", "secret_path", "load_secret", "sign_record",
-           "verify_record", "safe_text", "SECRET_ENV"]
+__all__ = [
+    "ID_COLUMN",
+    "SECRET_ENV",
+    "STUDENT_ID",
+    "CourseError",
+    "atomic_dir",
+    "atomic_file",
+    "load_secret",
+    "read_notebook_bytes",
+    "read_roster",
+    "read_roster_table",
+    "safe_text",
+    "secret_path",
+    "sha256",
+    "sign_record",
+    "verify_record",
+]
 
 ID_COLUMN = "student_id"
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -34,10 +34,28 @@ from numbers import Integral, Real
 from . import params as _params
 
 __all__ = [
-    "Draw", "variant", "Variant", "NumericExercise", "ChoiceExercise", "compare_numeric", "score_numeric",
-    "NumericCheck", "ChoiceCheck", "check_source", "magnitude_hint", "plausible_band", "check_partial",
-    "parse_number", "normalise_choice", "compare_choice", "Verdict", "spec_json", "keys_json", "assign_variants",
-    "registry", "reset_registry",
+    "ChoiceCheck",
+    "ChoiceExercise",
+    "Draw",
+    "NumericCheck",
+    "NumericExercise",
+    "Variant",
+    "Verdict",
+    "assign_variants",
+    "check_partial",
+    "check_source",
+    "compare_choice",
+    "compare_numeric",
+    "keys_json",
+    "magnitude_hint",
+    "normalise_choice",
+    "parse_number",
+    "plausible_band",
+    "registry",
+    "reset_registry",
+    "score_numeric",
+    "spec_json",
+    "variant",
 ]
 
 _REGISTRY: dict = {"variant": None, "exercises": {}}
@@ -58,7 +76,7 @@ class Verdict:
     """Outcome of comparing one answer with its key: ``status`` is one of ``correct``,
     ``incorrect``, ``missing``, ``non-numeric`` (or ``invalid`` for a choice), plus a message."""
 
-    __slots__ = ("status", "detail", "value", "key", "fraction")
+    __slots__ = ("detail", "fraction", "key", "status", "value")
 
     def __init__(self, status: str, detail: str = "", value=None):
         self.status, self.detail, self.value, self.key = status, detail, value, None
@@ -345,9 +363,9 @@ class _Exercise:
             key = self.key()
         except Exception as exc:  # noqa: BLE001 – a broken key is the author's bug; say so plainly
             print(f"Exercise {self.id}: the answer key could not be computed ({type(exc).__name__}: {exc}).")
-            return None
+            return
         print(self.message(self.grade(answer, key)))
-        return None
+        return
 
     def __repr__(self):
         return f"{type(self).__name__}({self.id!r}, points={self.points:g})"
@@ -431,12 +449,12 @@ class ChoiceExercise(_Exercise):
             key = self.key()
         except Exception as exc:  # noqa: BLE001
             print(f"Exercise {self.id}: the answer key could not be computed ({type(exc).__name__}: {exc}).")
-            return None
+            return
         msg = self.message(self.grade(answer, key))
         if self.explain and answer is not None and not (isinstance(explanation, str) and explanation.strip()):
             msg += f"\nNow justify it in {self.explain_var} (one or two sentences, graded by your instructor)."
         print(msg)
-        return None
+        return
 
     def message(self, v: Verdict) -> str:
         opts = " or ".join(repr(o) for o in self.options)

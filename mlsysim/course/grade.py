@@ -37,11 +37,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assign import RECORD_FORMAT
-from .common import CourseError, atomic_dir, atomic_file, load_secret, safe_text, secret_path, verify_record
+from .common import (
+    CourseError,
+    atomic_dir,
+    atomic_file,
+    load_secret,
+    safe_text,
+    secret_path,
+    verify_record,
+)
 from .exercises import Verdict, compare_choice, magnitude_hint, score_numeric
-from .params import INJECTED_TAG, PARAMETERS_TAG, assigned_values, find_tagged, values_equal
+from .params import (
+    INJECTED_TAG,
+    PARAMETERS_TAG,
+    assigned_values,
+    find_tagged,
+    values_equal,
+)
 
-__all__ = ["grade", "load_record", "match_submissions", "environment_problems", "STATUS_ORDER", "EXIT_INFRA"]
+__all__ = ["EXIT_INFRA", "STATUS_ORDER", "environment_problems", "grade", "load_record", "match_submissions"]
 
 EXIT_INFRA = 3
 MAX_NOTEBOOK_BYTES = 20 << 20

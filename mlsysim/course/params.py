@@ -22,9 +22,19 @@ import math
 from numbers import Integral, Real
 
 __all__ = [
-    "stable_hash", "rng_for", "round_sig", "draw_value", "draw_variant", "check_spec",
-    "inject_parameters", "parameters_source", "assigned_values", "find_tagged",
-    "PARAMETERS_TAG", "INJECTED_TAG", "values_equal",
+    "INJECTED_TAG",
+    "PARAMETERS_TAG",
+    "assigned_values",
+    "check_spec",
+    "draw_value",
+    "draw_variant",
+    "find_tagged",
+    "inject_parameters",
+    "parameters_source",
+    "rng_for",
+    "round_sig",
+    "stable_hash",
+    "values_equal",
 ]
 
 PARAMETERS_TAG = "parameters"

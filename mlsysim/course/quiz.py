@@ -15,7 +15,7 @@ import html
 
 import ipywidgets as W
 
-__all__ = ["Question", "TrueFalse", "Quiz"]
+__all__ = ["Question", "Quiz", "TrueFalse"]
 
 
 class Question:

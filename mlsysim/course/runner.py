@@ -22,7 +22,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["RunResult", "run_notebook", "decode_repr", "Opaque"]
+__all__ = ["Opaque", "RunResult", "decode_repr", "run_notebook"]
 
 
 @dataclass

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .common import CourseError
 
-__all__ = ["Sandbox", "SandboxUnavailable", "RunOutcome"]
+__all__ = ["RunOutcome", "Sandbox", "SandboxUnavailable"]
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 UID_BASE = 61000
