@@ -15,7 +15,8 @@ course hub gets a *reader copy* that any Jupyter renders without MyST extensions
 Outputs: ``_static/wheels/mlsysim-<version>-py3-none-any.whl`` and each reader copy written over
 ``_sources/<doc>.ipynb`` (the theme's download button serves that file). The launch buttons for
 Colab and a JupyterHub are pointed at the published copy of ``_sources/`` on the branch that holds the
-built site (``reader_copies_branch``, default ``gh-pages``); Binder keeps the repository's own notebook,
+site's reader copies (``reader_copies_branch``, default ``reader-copies``, pushed by
+.github/workflows/pages.yml); Binder keeps the repository's own notebook,
 because its environment (binder/) includes jupyterlab-myst and installs mlsysim.
 """
 from __future__ import annotations
@@ -479,7 +480,7 @@ def on_page_context(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.add_config_value("reader_copies_site_url", "", "html")
-    app.add_config_value("reader_copies_branch", "gh-pages", "html")
+    app.add_config_value("reader_copies_branch", "reader-copies", "html")
     _record_eval_values()
     app.connect("env-before-read-docs", on_env_before_read_docs)
     app.connect("env-purge-doc", on_env_purge_doc)

@@ -277,3 +277,14 @@ def test_notebooks_do_not_depend_on_the_working_directory():
              for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code"
              for line in c.source.splitlines() if pattern.search(line)]
     assert not found, found
+
+
+@pytest.mark.site
+def test_download_and_launch_buttons_give_the_reader_copy():
+    page = (SITE / "book" / "retraining_economics.html").read_text()
+    assert 'href="../_sources/book/retraining_economics.ipynb"' in page                  # download button
+    colab = re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', page)
+    assert colab and all(u.endswith("/blob/reader-copies/_sources/book/retraining_economics.ipynb") for u in colab)
+    hub = re.findall(r'href="(https://[^"]+/hub/user-redirect/git-pull\?[^"]+)"', page)
+    assert hub and all("branch=reader-copies" in u and "_sources%2Fbook%2Fretraining_economics.ipynb" in u
+                       for u in hub)
