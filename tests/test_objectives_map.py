@@ -104,7 +104,9 @@ def test_each_objective_has_a_live_explorer_and_a_checked_exercise(row):
 
 # Sections that open with 2–4 objectives and close with a wrap-up (proseA's; proseB's may be added).
 SECTIONS = ["purpose", "overview", "principles", "technical_debt", "data_infrastructure", "pipelines",
-            "retraining_economics", "model_validation", "deployment"]
+            "retraining_economics", "model_validation", "deployment",
+            "serving", "infrastructure", "monitoring", "drift_lab", "incidents", "governance", "maturity",
+            "investment", "case_studies", "summary"]
 
 
 @pytest.mark.parametrize("name", SECTIONS)

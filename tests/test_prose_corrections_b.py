@@ -149,17 +149,5 @@ def test_incident_severity_table_is_computed_from_the_model():
     assert "incidents.response_minutes(" in code and "incidents.P1_DROP" in code and "incidents.P2_PSI" in code
     assert "Complete model failure, serving errors" not in code      # the source's row, word for word
 
-
-# ── every section opens with 2–4 objectives and closes with a wrap-up ───────────────────────
-@pytest.mark.parametrize("name", MINE)
-def test_section_opens_with_objectives_and_closes_with_wrap_up(name):
-    md = "\n\n".join(cells(name, "markdown"))
-    assert ":::{admonition} Objectives" in md, f"{name}: no objectives"
-    obj = md[md.index(":::{admonition} Objectives"):]
-    obj = obj[:obj.index("\n:::", 5)]
-    bullets = [line for line in obj.splitlines() if line.startswith("- ")]
-    assert 2 <= len(bullets) <= 4, f"{name}: {len(bullets)} objectives"
-    first_h2 = md.find("\n## ")
-    assert md.index(":::{admonition} Objectives") < first_h2, f"{name}: objectives come after the first subsection"
-    assert ":::{admonition} Wrap-up" in md, f"{name}: no wrap-up"
-    assert md.index(":::{admonition} Wrap-up") < md.index("## Exercises"), f"{name}: wrap-up after the exercises"
+# Section objectives and wrap-ups of these notebooks are checked by tests/test_objectives_map.py
+# (test_section_opens_with_objectives_and_closes_with_a_wrap_up), which lists them in SECTIONS.
