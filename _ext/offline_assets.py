@@ -97,10 +97,48 @@ def dedupe_inline_scripts(app: Sphinx, pagename, templatename, context, doctree)
 def explorer_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
     """Only pages that show an explorer get its stylesheet (phone layout) and script (accessible
     names and values of its sliders and boxes); called in html-page-context, add_*_file is per page."""
-    body = context.get("body") or ""
-    if "mlsysim-explorer" in body:
+    # the explorers' classes are in the widget state, which myst-nb adds as an inline <script>
+    inline = [getattr(js, "attributes", {}).get("body", "") for js in context.get("script_files") or []]
+    if any("mlsysim-explorer" in (text or "") for text in [context.get("body") or "", *inline]):
         app.add_css_file("mlsysim-offline/explorers.css")
         app.add_js_file("mlsysim-offline/explorers.js", defer="defer")
+
+
+_TASK_BOX = re.compile(r'(<input class="task-list-item-checkbox"(?![^>]*aria-label)[^>]*?)(\s*/?>)(.*?)</p>', re.S)
+
+
+def _task_label(m: re.Match) -> str:
+    text = " ".join(re.sub(r"<[^>]+>", " ", m.group(3)).split())[:100]
+    return f'{m.group(1)} aria-label="{text.replace(chr(34), "&quot;")}"{m.group(2)}{m.group(3)}</p>'
+
+
+def fix_accessibility(html: str) -> str:
+    """Repairs of the theme's and extensions' markup that axe-core reports as serious or critical
+    (idempotent; run on every built page):
+
+    * the search buttons' ``aria-label="Search"`` hides their visible text ("Search Ctrl+K") from
+      their accessible name → dropped, the name comes from the text;
+    * the colour-mode button's icons carry ``title``s ("Light", "Dark", …) that are not in its name
+      ("Color mode") → the icons' titles are dropped (the button keeps its label and tooltip);
+    * sphinxcontrib-bibtex's ``role="list"`` citation container holds no list items → role dropped;
+    * a link whose text the theme shortened to nothing (``https://github.com/``) → the URL as text;
+    * a Markdown task-list checkbox has no label → ``aria-label`` with its item's text.
+    """
+    html = re.sub(r'(<button class="[^"]*search-button__button[^"]*"[^>]*?) aria-label="Search"', r"\1", html)
+    html = re.sub(r'(<i class="theme-switch [^"]*"[^>]*?)\s+title="[^"]*"', r"\1", html)
+    html = html.replace('<div role="list" class="citation-list">', '<div class="citation-list">')
+    html = re.sub(r'(<a class="[^"]*reference external" href="([^"]+)">)(</a>)', r"\1\2\3", html)
+    return _TASK_BOX.sub(_task_label, html)
+
+
+def fix_pages(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = fix_accessibility(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
 
 
 def check_pages(app: Sphinx, exception) -> None:
@@ -117,6 +155,7 @@ def check_pages(app: Sphinx, exception) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", add_static_paths, priority=900)
     app.connect("html-page-context", dedupe_inline_scripts, priority=900)
-    app.connect("html-page-context", explorer_assets)
+    app.connect("html-page-context", explorer_assets, priority=800)   # after myst-nb adds the widget state
+    app.connect("build-finished", fix_pages)
     app.connect("build-finished", check_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

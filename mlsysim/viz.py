@@ -212,9 +212,12 @@ def describe_axes(ax, limit: int = 6) -> str:
         if label.startswith("_") or ok.sum() < 2:
             continue
         x, y = x[ok], y[ok]
-        i, j = int(np.argmin(y)), int(np.argmax(y))
-        curves.append(f"{label} goes from {_num(y[0])} to {_num(y[-1])}, lowest {_num(y[i])} at {_num(x[i])}"
-                      f", highest {_num(y[j])} at {_num(x[j])}")
+        shown = (x >= min(x0, x1)) & (x <= max(x0, x1))
+        if shown.sum() >= 2:
+            x, y = x[shown], y[shown]
+        i = int(np.argmin(y))
+        low = f", lowest {_num(y[i])} at {_num(x[i])}" if 0 < i < len(y) - 1 else ""
+        curves.append(f"{label} goes from {_num(y[0])} to {_num(y[-1])}{low}")
     for bars in ax.containers:
         heights = [b.get_height() for b in bars]
         names = [t.get_text() for t in ax.get_xticklabels()]

@@ -22,13 +22,13 @@
     return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("en-US") : speech.format(v);
   }
 
+  // The value box holds the exact value (the explorer keeps it in step with the slider); the
+  // handle's own aria-valuenow is rounded by the slider (and an exponent on a log slider).
   function valueText(row, handle, box, unit) {
-    var v = null;
+    var v = box ? numberOf(box.value) : null;
     var now = handle ? parseFloat(handle.getAttribute("aria-valuenow")) : NaN;
-    if (isFinite(now)) {
+    if (v === null && isFinite(now)) {
       v = row.querySelector(".mlsysim-log") ? Math.pow(10, now) : now;
-    } else if (box) {
-      v = numberOf(box.value);
     }
     if (v === null) { return null; }
     return spoken(v) + (unit ? " " + unit : "");
@@ -53,8 +53,17 @@
       if (text && handle.getAttribute("aria-valuetext") !== text) { handle.setAttribute("aria-valuetext", text); }
       if (!handle._mlsysimWatched) {
         handle._mlsysimWatched = true;
-        new MutationObserver(function () { enhanceRow(row); })
-          .observe(handle, { attributes: true, attributeFilter: ["aria-valuenow", "aria-valuetext"] });
+        // when the handle moves, a live kernel updates the box a moment later: read it again then
+        new MutationObserver(function () {
+          enhanceRow(row);
+          window.setTimeout(function () { enhanceRow(row); }, 400);
+          window.setTimeout(function () { enhanceRow(row); }, 2000);
+        }).observe(handle, { attributes: true, attributeFilter: ["aria-valuenow", "aria-valuetext"] });
+        if (box) {
+          ["input", "change", "keyup"].forEach(function (ev) {
+            box.addEventListener(ev, function () { enhanceRow(row); });
+          });
+        }
       }
     }
   }
