@@ -1,0 +1,180 @@
+"""Opening a notebook in JupyterLab changes nothing, and JupyterLab resolves what the website resolves.
+
+A real `jupyter lab` (the venv's, with jupyterlab-myst) serves a copy of book/ with AUTOSAVE ON every
+second and kernels shut down on close. Chromium opens every notebook in turn (its kernel starts,
+as for a student), waits past several autosave intervals, and closes it. Then:
+
+- every notebook file is byte-for-byte what the repository stores (so `git status` stays clean) and
+  JupyterLab never marked one modified;
+- the browser console holds no "Cross reference target was not found" (jupyterlab-myst's warning for a
+  {numref}/{ref}/{eq}/{cite} it cannot resolve), and the rendered prose shows no raw role such as
+  "<Alert fatigue>", no duplicate "Table N" caption, and no explorer repr before its cell runs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from browser_util import ARTIFACTS, ROOT, free_port, screenshot
+
+pytestmark = pytest.mark.browser
+OUT = ARTIFACTS / "jupyterlab-fidelity"
+AUTOSAVE_S = 1
+SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": True,
+                                                                    "autosaveInterval": AUTOSAVE_S},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                   "kernelShutdown": True},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                         "checkForUpdates": False},
+}
+XREF = "Cross reference target was not found"
+
+
+@pytest.fixture(scope="module")
+def lab_copy(tmp_path_factory):
+    home = tmp_path_factory.mktemp("labfid")
+    root = home / "root"
+    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for rel, value in SETTINGS.items():
+        f = home / "settings" / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(value))
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "PYTHONUNBUFFERED": "1"}
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+           "--LabApp.expose_app_in_browser=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = open(OUT / "server.log", "w")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {proc.returncode}; see {OUT / 'server.log'}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.perf_counter() - started > 120:
+                pytest.fail(f"jupyter lab did not answer within 120 s; see {OUT / 'server.log'}")
+            time.sleep(0.5)
+        yield {"base": base, "token": token, "root": root}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+CURRENT = "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context ? w.context.path : null; }"
+DIRTY = "() => { const w = window.jupyterapp.shell.currentWidget; return !!(w && w.context && w.context.model.dirty); }"
+KERNEL_IDLE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle';
+}"""
+
+
+@pytest.fixture(scope="module")
+def visits(lab_copy, browser):
+    """Open, idle past autosave and close every notebook once; what was seen, for the tests below."""
+    root = lab_copy["root"]
+    notebooks = sorted((root / "book").glob("*.ipynb"))
+    before = {p.name: p.read_bytes() for p in notebooks}
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    console: list[tuple[str, str]] = []
+    current = {"name": ""}
+    page.on("console", lambda m: console.append((current["name"], f"{m.type}: {m.text}")))
+    page.set_default_timeout(60_000)
+    seen = {"dirty": [], "raw_roles": [], "duplicates": [], "reprs": []}
+    t0 = time.perf_counter()
+    try:
+        page.goto(f"{lab_copy['base']}/lab?token={lab_copy['token']}")
+        page.wait_for_selector(".jp-LabShell")
+        page.wait_for_function("() => !!window.jupyterapp")
+        for path in notebooks:
+            current["name"] = path.name
+            rel = f"book/{path.name}"
+            page.evaluate("p => window.jupyterapp.commands.execute('docmanager:open', {path: p})", rel)
+            page.wait_for_function(f"() => ({CURRENT})() === {json.dumps(rel)}")
+            nb = page.locator(".jp-NotebookPanel:visible .jp-Notebook")
+            nb.locator(".jp-MarkdownCell").first.wait_for()
+            page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+            if page.evaluate(DIRTY):
+                seen["dirty"].append(f"{path.name}: marked modified on opening")
+            time.sleep(AUTOSAVE_S * 2.5)                      # several autosave intervals
+            if page.evaluate(DIRTY):
+                seen["dirty"].append(f"{path.name}: modified after idling")
+            prose = " ".join(" ".join(nb.locator(".jp-MarkdownCell").all_inner_texts()).split())
+            seen["raw_roles"] += [f"{path.name}: {m}" for m in
+                                  re.findall(r"\w[\w -]{0,40} <[A-Z][^<>]{1,40}>|\{[a-z:]+\}`?\w", prose)]
+            outputs = " ".join(nb.locator(".jp-OutputArea-output").all_inner_texts())
+            captions = Counter(re.findall(r"\b(Table \d+(?:\.\d+)*)[:.]", prose + " " + outputs))
+            seen["duplicates"] += [f"{path.name}: {c} ×{n}" for c, n in captions.items() if n > 1]
+            seen["reprs"] += [f"{path.name}: {m}" for m in re.findall(r"Explorer\([^)]{0,60}", outputs)]
+            page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+            page.wait_for_function(f"() => ({CURRENT})() === null")
+        time.sleep(AUTOSAVE_S)
+    except Exception:
+        screenshot(page, "jupyterlab-fidelity/failure.png", full_page=True)
+        raise
+    finally:
+        (OUT / "console.log").write_text("\n".join(f"[{n}] {t}" for n, t in console))
+        context.close()
+    print(f"JupyterLab: {len(notebooks)} notebooks opened, idled and closed in {time.perf_counter() - t0:.0f} s")
+    seen["changed"] = [p.name for p in notebooks if p.read_bytes() != before[p.name]]
+    for name in seen["changed"]:
+        shutil.copy(root / "book" / name, OUT / name)        # for a look with nbdime
+    seen["xrefs"] = Counter(f"[{n}] {t}" for n, t in console if XREF in t)
+    seen["targets"] = sorted({(n, target.strip()) for n, t in console if XREF in t
+                              for target in re.findall(XREF + r": ([^\n]+)", t)})
+    return seen
+
+
+def test_opening_with_autosave_changes_no_notebook(visits):
+    assert not visits["changed"], f"JupyterLab rewrote {visits['changed']} (copies in {OUT})"
+    assert not visits["dirty"], visits["dirty"]
+
+
+def test_prose_shows_no_raw_role_and_explorers_say_run_this_cell(visits):
+    assert not visits["raw_roles"], visits["raw_roles"][:10]
+    assert not visits["reprs"], visits["reprs"][:5]
+
+
+@pytest.mark.xfail(strict=True, reason="NOT DONE: jupyterlab-myst numbers a table in a code cell's Markdown output "
+                   "(md_table) on its own, so it repeats a number of the prose tables (summary: Table 1 twice)")
+def test_no_table_number_appears_twice(visits):
+    assert not visits["duplicates"], visits["duplicates"]
+
+
+@pytest.mark.xfail(strict=True, reason="NOT DONE (issue 10 item 5): jupyterlab-myst resolves only targets in the "
+                   "same notebook's markdown; glossary terms, other pages' sections/equations and code-generated "
+                   "tables/figures stay unresolved (measured 2026-11-30: 315 distinct targets in 19 notebooks)")
+def test_no_cross_reference_warning_in_the_console(visits):
+    print(f"{len(visits['targets'])} distinct unresolved targets; {sum(visits['xrefs'].values())} console errors")
+    assert not visits["targets"], visits["targets"][:20]
