@@ -351,7 +351,11 @@ def _run_one(sandbox, st: Student, expressions: dict, timeout: float, slot: int,
     problem = ""
     for attempt in range(1 + retries):
         st.attempts = attempt + 1
-        outcome = sandbox.run(job, slot, wall_seconds=timeout + 90)
+        try:
+            outcome = sandbox.run(job, slot, wall_seconds=timeout + 90)
+        except OSError as exc:                     # e.g. too many processes on the machine right now
+            problem = f"the sandbox could not be started ({safe_text(exc, 160)})"
+            continue
         run = _parse_result(outcome.stdout)
         if outcome.killed:
             return {"status": "timeout", "errors": [], "expressions": {}, "timeout_cell": None, "seconds": outcome.seconds,
@@ -641,7 +645,7 @@ def _feedback(st: Student, r: dict, record: dict, max_points: float, reveal: boo
              f"Assignment: {safe_text(record['notebook']['name'])} · total **{_fmt_points(r['total'])} / "
              f"{_fmt_points(max_points)}** points", ""]
     codes = [c for c in r["status"].split(";") if c != "ok" and ":" not in c]
-    if codes:
+    if codes or st.notes:
         lines.append("## What the grader noticed")
         lines += [f"- **{c}**: {STATUS_TEXT.get(c, c)}" for c in codes]
         lines += [f"  - {n}" for n in st.notes]
