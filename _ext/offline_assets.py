@@ -104,6 +104,25 @@ def explorer_assets(app: Sphinx, pagename, templatename, context, doctree) -> No
         app.add_js_file("mlsysim-offline/explorers.js", defer="defer")
 
 
+def drop_unneeded_mathjax(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Sphinx loads MathJax on a page whose toctree *children* have equations (the root page); a
+    page with no math of its own does not need the 1.2 MB of MathJax, so its script and inline
+    configuration are dropped (explorer text is plain HTML and never needs MathJax)."""
+    body = context.get("body") or ""
+    scripts = context.get("script_files")
+    if 'class="math' in body or not isinstance(scripts, list):
+        return
+    mathjax = app.config.mathjax_path
+
+    def is_mathjax(js) -> bool:
+        name = getattr(js, "filename", None) or ""
+        inline = (getattr(js, "attributes", {}) or {}).get("body", "") or ""
+        return bool(name and name.split("?")[0].endswith(mathjax)) or inline.lstrip().startswith(
+            ("window.MathJax", "MathJax ="))
+
+    scripts[:] = [js for js in scripts if not is_mathjax(js)]
+
+
 _TASK_BOX = re.compile(r'(<input class="task-list-item-checkbox"(?![^>]*aria-label)[^>]*?)(\s*/?>)(.*?)</p>', re.S)
 
 
@@ -155,6 +174,7 @@ def check_pages(app: Sphinx, exception) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", add_static_paths, priority=900)
     app.connect("html-page-context", dedupe_inline_scripts, priority=900)
+    app.connect("html-page-context", drop_unneeded_mathjax, priority=850)
     app.connect("html-page-context", explorer_assets, priority=800)   # after myst-nb adds the widget state
     app.connect("build-finished", fix_pages)
     app.connect("build-finished", check_pages)

@@ -139,6 +139,11 @@ def main(argv=None) -> int:
                   f"{', '.join(sorted(b['executed'])) or 'none'}{'  FAILED: ' + ', '.join(b['failed']) if b['failed'] else ''}")
         print(f"ratio no-change rebuild / clean build = {nochange['wall_s'] / clean['wall_s']:.3f}")
         print(f"ratio one-notebook rebuild / clean build = {touched['wall_s'] / clean['wall_s']:.3f}")
+        sys.path.insert(0, str(ROOT / "bench"))
+        from page_weight import measure, report      # bytes a reader's browser transfers per page
+
+        results["page_weight"] = measure(out / "_build" / "html")
+        print(report(results["page_weight"]))
         checks = {
             f"clean build ≤ {BUDGET_CLEAN:.0f} s": clean["wall_s"] <= BUDGET_CLEAN,
             f"no-change rebuild ≤ {BUDGET_NOCHANGE:.0f} s": nochange["wall_s"] <= BUDGET_NOCHANGE,

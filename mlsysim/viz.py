@@ -46,23 +46,52 @@ STYLE = {
 }
 
 
-def _inline_svg() -> None:
-    """In a Jupyter kernel, show figures as SVG: sharp on high-DPI screens, text kept as text
-    (the website embeds what the kernel displays)."""
+def _primitives(fig) -> int:
+    """How many shapes a figure draws (an SVG grows with it; a PNG does not)."""
+    n = 0
+    for ax in fig.axes:
+        n += len(ax.lines) + len(ax.patches) + len(ax.texts)
+        for coll in ax.collections:
+            n += max(len(coll.get_paths()), len(coll.get_offsets()))
+    return n
+
+
+SVG_MAX_SHAPES = 3000
+
+
+def _svg_or_none(fig):
+    if _primitives(fig) > SVG_MAX_SHAPES:
+        return None
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "svg", bbox_inches="tight")
+
+
+def _retina_or_none(fig):
+    if _primitives(fig) <= SVG_MAX_SHAPES:
+        return None
+    from IPython.core.pylabtools import retina_figure
+
+    return retina_figure(fig, bbox_inches="tight")
+
+
+def _inline_formats() -> None:
+    """In a Jupyter kernel, show figures sharp on high-DPI screens: as SVG (text kept as text), or,
+    for a figure of thousands of shapes (where an SVG would weigh megabytes), as a PNG at twice the
+    resolution shown at its normal size. The website embeds what the kernel displays."""
     try:
         from IPython import get_ipython
+        from matplotlib.figure import Figure
 
         shell = get_ipython()
         if shell is None or not hasattr(shell, "kernel"):
             return
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("svg")
-    except Exception:      # pragma: no cover - a front-end without matplotlib-inline keeps its default
+        formatters = shell.display_formatter.formatters
+        formatters["image/svg+xml"].for_type(Figure, _svg_or_none)
+        formatters["image/png"].for_type(Figure, _retina_or_none)
+    except Exception:      # pragma: no cover - a front-end without IPython keeps its default
         pass
 
-
-_inline_svg()
 
 
 def _number(x: float, decimals: int) -> str:
@@ -79,10 +108,9 @@ class Thousands(ticker.Formatter):
 
     def set_locs(self, locs):
         super().set_locs(locs)
-        steps = np.diff(np.sort(np.asarray(locs, float)))
-        steps = steps[steps > 0]
-        step = steps.min() if steps.size else 1.0
-        self.decimals = 0 if step >= 1 else min(6, int(-math.floor(math.log10(step) + 1e-9)))
+        locs = [float(v) for v in locs if math.isfinite(v)]
+        self.decimals = next((d for d in range(7) if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))
+                                                        for v in locs)), 6)
 
     def __call__(self, x, pos=None):
         if self.log:
@@ -118,6 +146,7 @@ def setup_plot(figsize=None, nrows: int = 1, ncols: int = 1, **subplot_kw):
     """Apply the book style and return ``(fig, ax, COLORS, plt)``."""
     plt.rcParams.update(STYLE)
     fig, ax = plt.subplots(nrows, ncols, figsize=figsize or STYLE["figure.figsize"], **subplot_kw)
+    _inline_formats()     # after the first figure: activating the inline backend resets the formats
     fig.set_layout_engine("constrained")
     fig.add_artist(_Tidy())
     return fig, ax, COLORS, plt
@@ -192,7 +221,8 @@ def _num(x: float) -> str:
     if x == 0:
         return "0"
     digits = max(0, 2 - math.floor(math.log10(abs(x))))
-    return _number(round(x, digits), digits if abs(x) < 100 else 0)
+    text = _number(round(x, digits), digits if abs(x) < 100 else 0)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def describe_axes(ax, limit: int = 6) -> str:
@@ -237,6 +267,7 @@ def diagram(width: float = 8.0, height: float = 4.0, xlim=(0, 10), ylim=(0, 5)):
     """An empty canvas in data coordinates for boxes and arrows: returns ``(fig, ax)``."""
     plt.rcParams.update(STYLE)
     fig, ax = plt.subplots(figsize=(width, height))
+    _inline_formats()
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")
