@@ -322,9 +322,19 @@ def render_directive(name, arg, options, body, res: Resolver, ind: str = "") -> 
     return f"> **{title}**\n>\n{quoted}\n"
 
 
+PLAIN_MARKDOWN = ('os.environ["MLSYSIM_MARKDOWN"] = "commonmark"   '
+                  '# this copy is for any Jupyter: computed tables as plain Markdown')
+
+
 def bootstrap_pinned(source: str, wheel_name: str, digest: str) -> str:
-    """The bootstrap cell with the wheel pinned by its hash (pip checks a ``#sha256=`` fragment)."""
-    return WHEEL_IN_CELL.sub(f"{WHEEL_DIR}/{wheel_name}#sha256={digest}", source)
+    """The bootstrap cell with the wheel pinned by its hash (pip checks a ``#sha256=`` fragment), telling
+    mlsysim to write computed Markdown without MyST (:func:`mlsysim.fmt.plain_roles`)."""
+    source = WHEEL_IN_CELL.sub(f"{WHEEL_DIR}/{wheel_name}#sha256={digest}", source)
+    lines = source.split("\n")
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("import ") and " os" in line), None)
+    if at is not None and PLAIN_MARKDOWN not in source:
+        lines.insert(at, PLAIN_MARKDOWN)
+    return "\n".join(lines)
 
 
 def reader_copy(nb, res: Resolver, wheel_name: str | None, digest: str | None):

@@ -6,6 +6,7 @@ same value is always written the same way (``365,000``, ``$5,000``, ``2.0%``, ``
 from __future__ import annotations
 
 import math
+import os
 import re
 from numbers import Real
 
@@ -95,10 +96,10 @@ def fmt(value, precision: int = 2, commas: bool = True, *, inf: str | None = Non
     0.5
     >>> fmt(float("inf"), inf="never")
     never
-    >>> fmt(float("nan"))
+    >>> fmt(float("nan"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    mlsysim.fmt.NumberError: A number for the text is NaN (not a number): a 0/0 or a missing value upstream; the inputs give no meaningful value here.
+    mlsysim.fmt.NumberError: A number for the text is NaN (not a number): a 0/0 or a missing value upstream...
     """
     x = _number(value)
     word = _finite(x, inf)
@@ -226,6 +227,22 @@ def _money(cell) -> str:
     return escape_dollars(cell)
 
 
+_ROLE = re.compile(r"\{([a-z:]+)\}`([^`]*)`")
+_ROLE_WORDS = {"eq": "the equation", "numref": "the table", "ref": "that section"}
+
+
+def plain_roles(text: str) -> str:
+    """MyST roles as plain words, for Markdown a frontend without MyST renders (``MLSYSIM_MARKDOWN=commonmark``,
+    set by the first cell of a reader copy): ``{term}`drift <Data drift>``` → ``drift``."""
+    def one(m):
+        name, content = m.group(1), " ".join(m.group(2).split())
+        shown = re.match(r"^(.*?)\s*<[^<>]+>$", content)
+        if shown:
+            return shown.group(1)
+        return _ROLE_WORDS.get(name, content if not name.startswith("cite") else f"({content})")
+    return _ROLE.sub(one, text)
+
+
 def md_table(headers, rows, caption: str | None = None, label: str | None = None,
              align: str | None = None) -> str:
     """A MyST table (with caption and label when given) built from computed cells.
@@ -246,6 +263,10 @@ def md_table(headers, rows, caption: str | None = None, label: str | None = None
              "|" + "|".join(rule[a] for a in align) + "|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
     body = "\n".join(lines)
+    if os.environ.get("MLSYSIM_MARKDOWN") == "commonmark":     # a reader copy in plain Jupyter (no MyST)
+        body = plain_roles(body)
+        anchor = f'<a id="{label}"></a>\n\n' if label else ""
+        return f"{anchor}{plain_roles(_money(caption))}\n\n{body}" if caption else f"{anchor}{body}"
     if caption is None and label is None:
         return body
     head = f":::{{table}} {_money(caption or '')}".rstrip()

@@ -201,6 +201,10 @@ def test_reader_copies_install_the_book_wheel_and_run_anywhere(lean, served_site
                                    {"MLSYSIM_BOOK_URL": served_site, "PIP_NO_INDEX": "1"})
         print(f"reader copy {name}: ran in {seconds:.1f} s")
         assert not errors, f"{name}: {errors[:3]}"
+        rerun = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code"
+                 for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+        leftovers = [f for text in rerun for f in myst_leftovers(text)]
+        assert not leftovers, f"{name}: Markdown computed by the reader copy still has MyST: {leftovers[:3]}"
         assert _has_mlsysim(lean), "the first cell did not install mlsysim"
     # It was the site's wheel, checked against the hash pinned in the copy.
     info = json.loads((SITE / "_static" / "wheels" / "reader-copies.json").read_text())
