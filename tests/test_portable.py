@@ -292,3 +292,17 @@ def test_download_and_launch_buttons_give_the_reader_copy():
     hub = re.findall(r'href="(https://[^"]+/hub/user-redirect/git-pull\?[^"]+)"', page)
     assert hub and all("branch=reader-copies" in u and "_sources%2Fbook%2Fretraining_economics.ipynb" in u
                        for u in hub)
+
+
+def test_md_table_writes_plain_markdown_for_reader_copies(monkeypatch):
+    from mlsysim.fmt import md_table, plain_roles
+
+    args = (["x", "cost"], [["a", "$5"]])
+    kw = dict(caption="**Costs** from {eq}`eq-roi` for {term}`drift <Data drift>`", label="tbl-c")
+    monkeypatch.delenv("MLSYSIM_MARKDOWN", raising=False)
+    assert md_table(*args, **kw).startswith(":::{table}")                   # the book: a numbered MyST table
+    monkeypatch.setenv("MLSYSIM_MARKDOWN", "commonmark")
+    plain = md_table(*args, **kw)
+    assert plain.startswith('<a id="tbl-c"></a>') and "**Costs** from the equation for drift" in plain
+    assert not myst_leftovers(plain), myst_leftovers(plain)
+    assert plain_roles("see {cite:t}`breck2020ml`") == "see (breck2020ml)"
