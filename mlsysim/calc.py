@@ -34,7 +34,7 @@ from numbers import Integral, Real
 
 from .fmt import ClaimError, GuardError, check, claim, fmt
 
-__all__ = ["Param", "Calculation", "ParamError", "GuardError", "ClaimError", "check", "claim"]
+__all__ = ["Param", "Calculation", "ParamError", "GuardError", "ClaimError", "OutputError", "check", "claim"]
 
 
 class ParamError(ValueError):
@@ -51,6 +51,10 @@ def unit_words(unit: str) -> str:
     if unit.startswith("1/"):
         return "per " + unit[2:]
     return unit.replace("/", " per ")
+
+
+class OutputError(GuardError):
+    """A Calculation did not produce an output it declares, or produced a ``*_str`` it does not declare."""
 
 
 class Param:
@@ -154,6 +158,12 @@ class Calculation:
     ``execute``, ``guard`` and ``output``. See the module docstring."""
 
     _params: dict[str, Param] = {}
+    #: The names the prose may print (``{eval}`calc.name```), declared by each subclass:
+    #: ``outputs = ("T_sqrt_str", "cost_str")``.  Subclasses inherit their bases' outputs.  When a
+    #: class declares outputs, constructing it checks that every declared output was set and that no
+    #: undeclared ``*_str`` was; tests/test_prose_outputs.py checks every ``{eval}`` against them.
+    outputs: tuple[str, ...] = ()
+    _outputs: tuple[str, ...] | None = None
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -162,6 +172,11 @@ class Calculation:
             params.update(getattr(base, "_params", {}))
         params.update({k: v for k, v in vars(cls).items() if isinstance(v, Param)})
         cls._params = params
+        declared = [c.__dict__["outputs"] for c in reversed(cls.__mro__) if "outputs" in c.__dict__
+                    and c is not Calculation]
+        if any(isinstance(d, str) for d in declared):
+            raise TypeError(f"{cls.__name__}.outputs must be a tuple of names, not a string")
+        cls._outputs = tuple(dict.fromkeys(n for d in declared for n in d)) if declared else None
 
     def __init__(self, **overrides):
         cls = type(self)
@@ -176,6 +191,17 @@ class Calculation:
         self.execute()
         self.guard()
         self.output()
+        if cls._outputs is not None:
+            self._check_outputs(cls._outputs)
+
+    def _check_outputs(self, declared: tuple[str, ...]) -> None:
+        cls = type(self).__name__
+        missing = [n for n in declared if not hasattr(self, n)]
+        if missing:
+            raise OutputError(f"{cls} declares output(s) {', '.join(missing)} but did not set them.")
+        extra = [n for n in vars(self) if n.endswith("_str") and n not in declared]
+        if extra:
+            raise OutputError(f"{cls} sets {', '.join(extra)} without declaring them in {cls}.outputs.")
 
     # -- the four blocks (LOAD is the class body) --------------------------------------------------
     def execute(self):
@@ -207,7 +233,7 @@ class Calculation:
         """This instance's input values (after validation)."""
         return {k: getattr(self, k) for k in self._params}
 
-    def with_(self, **overrides) -> "Calculation":
+    def with_(self, **overrides) -> Calculation:
         """A new run of the same scenario with some inputs changed."""
         return type(self)(**{**self.inputs(), **overrides})
 

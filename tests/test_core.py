@@ -230,3 +230,40 @@ def test_nbrun_reports_a_bad_parameter_in_one_line(tmp_path):
     executed = nbformat.read(tmp_path / "out" / "nb.ipynb", as_version=4)
     assert "injected-parameters" in executed.cells[1].metadata["tags"] and "rate = 0.5" in executed.cells[1].source
     assert nbformat.read(path, as_version=4).cells[1].source.startswith("from mlsysim")   # original untouched
+
+
+# ── declared outputs ────────────────────────────────────────────────────────────────────────────
+def test_declared_outputs_are_checked_and_inherited():
+    from mlsysim.calc import OutputError
+
+    class Base(Calculation):
+        x = Param(2.0, lo=0, hi=10)
+        outputs = ("x_str",)
+
+        def output(self):
+            self.x_str = fmt(self.x, 1)
+
+    class Child(Base):
+        outputs = ("y_str",)
+
+        def output(self):
+            super().output()
+            self.y_str = fmt(self.x * 2, 1)
+
+    assert Child._outputs == ("x_str", "y_str") and Child().y_str == "4.0"
+
+    class Forgets(Base):
+        outputs = ("y_str",)
+
+    with pytest.raises(OutputError, match="declares output.*y_str.*did not set"):
+        Forgets()
+
+    class Undeclared(Base):
+        def output(self):
+            super().output()
+            self.z_str = "z"
+
+    with pytest.raises(OutputError, match="sets z_str without declaring"):
+        Undeclared()
+    with pytest.raises(TypeError, match="tuple of names"):
+        type("Bad", (Calculation,), {"outputs": "x_str"})

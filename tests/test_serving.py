@@ -201,7 +201,7 @@ def test_cost_explorer(serving_ns):
     e.sliders["inferences_per_hour"].value = 100_000
     assert e.text.value != before and "$0.03" in e.text.value
     e.set(hourly_gpu_cost="-3")
-    assert e.error and "between 0.01 and 1,000 USD/hour" in e.error
+    assert e.error and "between 0.01 and 1,000 USD per hour" in e.error
 
 
 # ── explorers: infrastructure notebook ─────────────────────────────────────────────────────────────

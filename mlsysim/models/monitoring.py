@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.constants import DAYS_PER_MONTH, HOURS_PER_DAY, MILLION, MINUTES_PER_HOUR, SECONDS_PER_DAY
+from ..core.constants import DAYS_PER_MONTH, HOURS_PER_DAY, MILLION, MINUTES_PER_HOUR
 from . import economics as _economics
 
 __all__ = [
@@ -44,7 +44,8 @@ __all__ = [
     "datapoints_per_month", "ingestion_cost", "storage_gb", "storage_cost", "query_count", "query_cost",
     "alert_evaluations", "alert_cost", "monitoring_cost", "flat_retained_points", "tiered_retained_points",
     "observability_cost_rate", "scale_volume", "monitoring_roi", "breakeven_incidents",
-    "RetrainingRun", "simulate_retraining", "strategy_cost", "breakeven_value_rate", "equivalent_interval", "dynamic_sampling_fraction",
+    "RetrainingRun", "simulate_retraining", "strategy_cost", "breakeven_value_rate", "equivalent_interval",
+    "dynamic_sampling_fraction",
 ]
 
 #: The rule of thumb quoted by the original chapter: "about 1,000 labelled samples" to confirm a
@@ -343,7 +344,7 @@ def simulate_retraining(horizon_days: int, A0: float, decay_rate: float, *, inte
         if interval is not None:
             retrain = d > 0 and d % interval == 0
         else:
-            if due is None and a < threshold:
+            if due is None and threshold is not None and a < threshold:
                 due = d + lag
             retrain = due is not None and d >= due
         if retrain:

@@ -26,8 +26,8 @@ from ._checks import nonneg as _nonneg
 __all__ = ["incident_loss", "saving_per_incident", "annual_saving", "detection_delay", "run_in_order"]
 
 
-def incident_loss(annual_revenue: float, quality_drop: float, detection_days: float,
-                  days_per_year: float = DAYS_PER_YEAR) -> float:
+def incident_loss(annual_revenue: float, quality_drop: float, detection_days,
+                  days_per_year: float = DAYS_PER_YEAR):
     """Revenue lost while one silent failure goes undetected: R·q·d/365 (USD). ``detection_days``
     may be an array (a curve of losses)."""
     _nonneg(annual_revenue=annual_revenue, detection_days=detection_days)

@@ -51,7 +51,7 @@ class SkewError(Exception):
     ``skewed`` lists every skewed :class:`FeatureSkew` (worst first).
     """
 
-    def __init__(self, skewed: list["FeatureSkew"]):
+    def __init__(self, skewed: list[FeatureSkew]):
         if not skewed:
             raise ValueError("SkewError needs at least one skewed feature")
         self.skewed = list(skewed)
@@ -93,7 +93,7 @@ class FeatureSkew:
             parts.append(f"KS statistic D = {self.statistic:.3f} {rel} threshold {self.threshold:.3f}")
         else:
             parts.append(f"KS statistic D = {self.statistic:.3f}")
-        pv = format_pvalue(self.pvalue)
+        pv: str = format_pvalue(self.pvalue)
         pv = pv if pv.startswith("<") else f"= {pv}"
         pv = pv.replace("<", "< ", 1) if pv.startswith("<") else pv
         if self.alpha is not None:

@@ -166,7 +166,7 @@ def _window_metric(trigger: Trigger, reference: Reference, win: list[DailyBatch]
                 raise TriggerConfigError(f"feature '{name}' of the PSI trigger is not in the reference data")
             cur = np.concatenate([np.asarray(b.features[name]) for b in win])
             per[name] = feature_psi(reference.features[name], cur)
-        worst = max(per, key=per.get)
+        worst = max(per, key=lambda k: per[k])
         return per[worst], worst
     cur = np.concatenate([np.asarray(b.predictions, dtype=float) for b in win])
     return drift.ks(reference.predictions, cur), ""
