@@ -261,7 +261,8 @@ def test_limits_hold(hostile):
     # kernels run isolated (-I), with their bytecode cache in the sandbox's /tmp, as an unprivileged uid
     loot = (fb / "explanations.csv").read_text()
     planter = next(line for line in loot.splitlines() if line.startswith("planter,"))
-    assert "(1, '/tmp/pycache', 6100" in planter and ", 1)" in planter
+    isolated, prefix, uid, no_user_site = planter.split('"(')[1].split(')"')[0].split(", ")
+    assert (isolated, prefix, no_user_site) == ("1", "'/tmp/pycache'", "1") and int(uid) >= 100_000
 
 
 def test_nothing_outside_the_sandbox_changed(hostile):
@@ -350,6 +351,23 @@ def test_package_edit_names_the_culprit_without_sandbox(hostile, tmp_path, capsy
     msg = str(err.value)
     assert "changed on disk while grading" in msg and "just finished: planter." in msg and "h1" not in msg
     assert not out.exists() and not (tmp_path / "g-feedback").exists()
+
+
+def test_outside_change_is_reported_not_blamed_in_the_sandbox(hostile, tmp_path, monkeypatch):
+    """With the sandbox, watched files are read-only to submissions: a change comes from outside
+    (someone editing the package meanwhile) and is reported as a warning, blaming nobody."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nbformat.write(submission(hostile["root"], "h1"), subs / "h1.ipynb")
+    hashes = iter(["before", "after", "after"])
+    monkeypatch.setattr(grade_mod, "_fingerprint", lambda *a: next(hashes))
+    summary = grade_mod.grade(subs, tmp_path / "g.csv", params=hostile["root"] / "dist" / "instructor" / "params.json",
+                              secret_file=hostile["root"] / "secret.key", timeout=20, progress=False,
+                              log=lambda *a: None)
+    assert summary["exit_status"] == 0 and summary["rows"][0]["total"] == 2
+    assert "## Warnings\n\n- the mlsysim package, a .pth file or a protected path changed on disk while grading, " \
+           "not by a submission (sandboxes mount them read-only); runs that started after h1 used the changed " \
+           "files" in summary["report"]
 
 
 def test_planted_pth_is_found_by_name(tmp_path):

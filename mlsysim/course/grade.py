@@ -13,8 +13,9 @@ keys, or the outputs:
    namespace, read-only system, private temp and HOME, clean environment, resource limits.  The
    answers come back as text and are parsed as literals.  Infrastructure failures (a kernel that
    cannot start, a worker that dies without a result) are retried, then reported per student and
-   by exit status 3.  A tripwire re-hashes the package and ``.pth`` files after every run and names
-   the submissions that were running if they changed.
+   by exit status 3.  A tripwire re-hashes the package and ``.pth`` files after every run: without
+   the sandbox a change stops grading and names the submissions that were running; with it (the
+   files are read-only there) the change is reported as coming from outside.
 4. Score in this process from the keys in the record (the sandbox never sees a key): tolerance
    and partial-credit bands, manual scores merged, late penalty applied.
 5. After every sandbox is gone, write the grades CSV, the LMS exports, one feedback file per
@@ -389,7 +390,10 @@ class _Progress:
 
 
 def _run_all(state: dict, record: dict, sandbox, jobs: int, timeout: float, retries: int, protected,
-             progress: bool, watch_package: bool = True) -> None:
+             progress: bool, watch_package: bool = True) -> list[str]:
+    """Run every readable submission; returns warnings for the report.  Without a sandbox, a change
+    to the watched files stops grading and names the submissions that were running."""
+    warnings: list[str] = []
     to_run = [st for st in state.values() if st.source is not None]
     expressions = _expressions(record)
     baseline = _fingerprint(protected, watch_package)
@@ -414,7 +418,14 @@ def _run_all(state: dict, record: dict, sandbox, jobs: int, timeout: float, retr
                 finished.append(st.sid)
                 if bar:
                     bar.step(st.sid)
-            if _fingerprint(protected, watch_package) != baseline:
+            now = _fingerprint(protected, watch_package)
+            if now != baseline and not sandbox.unsafe:
+                # submissions see these files read-only: whoever changed them is outside the sandboxes
+                warnings.append("the mlsysim package, a .pth file or a protected path changed on disk while "
+                                "grading, not by a submission (sandboxes mount them read-only); runs that "
+                                "started after " + ", ".join(finished) + " used the changed files")
+                baseline = now
+            if now != baseline:
                 running = [s.sid for s, _ in pending.values()]
                 queue.clear()
                 wait(list(pending))
@@ -425,6 +436,7 @@ def _run_all(state: dict, record: dict, sandbox, jobs: int, timeout: float, retr
                     + ". Nothing was written. Restore the environment and grade in the sandbox "
                       "(without --unsafe-no-sandbox).")
             launch()
+    return warnings
 
 
 # -- 4. scoring --------------------------------------------------------------------------------
@@ -675,7 +687,7 @@ def _feedback(st: Student, r: dict, record: dict, max_points: float, reveal: boo
     return "\n".join(lines) + "\n"
 
 
-def _report(record, results, state, matched, max_points, opts, seconds) -> str:
+def _report(record, results, state, matched, max_points, opts, seconds, warnings=()) -> str:
     n_ok = sum(r["status"] == "ok" for r in results)
     per = [st.run["seconds"] for st in state.values() if st.run and st.run.get("seconds")]
     mode = "no sandbox (--unsafe-no-sandbox)" if opts["unsafe"] else "one bubblewrap sandbox per submission"
@@ -684,6 +696,8 @@ def _report(record, results, state, matched, max_points, opts, seconds) -> str:
              f"maximum {_fmt_points(max_points)} points",
              f"- {mode}; timeout {opts['timeout']:g} s per notebook; {opts['jobs']} in parallel; "
              f"total {seconds:.1f} s" + (f"; mean {sum(per) / len(per):.1f} s per executed submission" if per else "")]
+    if warnings:
+        lines += ["", "## Warnings", ""] + [f"- {w}" for w in warnings]
     infra = [st.sid for st in state.values() if "infrastructure" in st.status]
     if infra:
         lines += ["", "## Infrastructure failures (exit status 3): re-run these", ""]
@@ -783,12 +797,12 @@ def grade(submissions, out, params=None, timeout: float = 60, jobs: int | None =
     n_run = sum(st.source is not None for st in state.values())
     log(f"grading {n_run} notebooks, {jobs} at a time, "
         f"{'WITHOUT a sandbox' if unsafe_no_sandbox else 'each in its own sandbox'}, timeout {timeout:g} s…")
-    _run_all(state, record, sandbox, jobs, timeout, retries, protected, progress, watch_package)
+    warnings = _run_all(state, record, sandbox, jobs, timeout, retries, protected, progress, watch_package)
 
     results = [_score(state[sid], record, timeout, manual_scores, late_days) for sid in record["students"]]
     opts = {"unsafe": unsafe_no_sandbox, "timeout": timeout, "jobs": jobs}
     max_points = sum(ex["points"] for ex in record["exercises"])
-    report = _report(record, results, state, matched, max_points, opts, time.monotonic() - t_start)
+    report = _report(record, results, state, matched, max_points, opts, time.monotonic() - t_start, warnings)
     csv_text = _write_outputs(out, feedback, record, results, state, report, reveal)
     log(report)
     infra = [st.sid for st in state.values() if "infrastructure" in st.status]

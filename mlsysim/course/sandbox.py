@@ -32,7 +32,7 @@ from .common import CourseError
 __all__ = ["RunOutcome", "Sandbox", "SandboxUnavailable"]
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-UID_BASE = 61000
+UID_BASE = 100_000
 
 
 class SandboxUnavailable(CourseError):
@@ -130,13 +130,19 @@ class Sandbox:
         for k, v in self.environment().items():
             a += ["--setenv", k, v]
         if self.root:
-            uid = str(UID_BASE + slot)
+            uid = str(self.uid(slot))
             a += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
                   "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                   "--bounding-set=-all", "--no-new-privs", "--"]
         else:
             a += ["--"]
         return a + self.limits(cpu_seconds) + self.python()
+
+    @staticmethod
+    def uid(slot: int) -> int:
+        """The unprivileged uid of a parallel slot: its own per grader process and slot, so that the
+        process limit of one sandbox never counts another's (two graders may run at once)."""
+        return UID_BASE + (os.getpid() % 10_000) * 64 + slot % 64
 
     # -- availability --------------------------------------------------------------------------
     def probe(self) -> None:
