@@ -141,11 +141,14 @@ def fix_accessibility(html: str) -> str:
       ("Color mode") → the icons' titles are dropped (the button keeps its label and tooltip);
     * sphinxcontrib-bibtex's ``role="list"`` citation container holds no list items → role dropped;
     * a link whose text the theme shortened to nothing (``https://github.com/``) → the URL as text;
-    * a Markdown task-list checkbox has no label → ``aria-label`` with its item's text.
+    * a Markdown task-list checkbox has no label → ``aria-label`` with its item's text;
+    * myst-nb's "Show code cell source" toggles are labelled "Toggle hidden content" → the label is
+      dropped, the visible text names them.
     """
     html = re.sub(r'(<button class="[^"]*search-button__button[^"]*"[^>]*?) aria-label="Search"', r"\1", html)
     html = re.sub(r'(<i class="theme-switch [^"]*"[^>]*?)\s+title="[^"]*"', r"\1", html)
     html = html.replace('<div role="list" class="citation-list">', '<div class="citation-list">')
+    html = html.replace('<summary aria-label="Toggle hidden content">', "<summary>")
     html = re.sub(r'(<a class="[^"]*reference external" href="([^"]+)">)(</a>)', r"\1\2\3", html)
     return _TASK_BOX.sub(_task_label, html)
 
