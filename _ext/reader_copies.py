@@ -354,7 +354,7 @@ def reader_copy(nb, res: Resolver, wheel_name: str | None, digest: str | None):
         if wheel_name and WHEEL_IN_CELL.search(cell.source):
             cell.source = bootstrap_pinned(cell.source, wheel_name, digest)
         tags = cell.metadata.get("tags", [])
-        if "remove-input" in tags or "remove-cell" in tags:
+        if ("remove-input" in tags or "remove-cell" in tags) and "bootstrap" not in tags:
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True   # collapsed, still runs
         for out in cell.get("outputs", []):
             md = out.get("data", {}).get("text/markdown")

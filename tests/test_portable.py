@@ -101,6 +101,9 @@ def test_reader_copies_resolve_numbers_citations_and_terms():
     assert re.search(r"\[[^\]]+ \(\d{4}\)\]\(https?://[^)]+/book/bibliography\.html#[\w-]+\)", everything)  # cite:t
     first = nb.cells[0]
     assert first.cell_type == "code" and "find_spec(\"mlsysim\")" in first.source
+    assert not first.metadata.get("jupyter", {}).get("source_hidden"), "the setup cell must stay visible"
+    hidden = [c for c in nb.cells[1:] if "remove-input" in c.metadata.get("tags", [])]
+    assert hidden and all(c.metadata["jupyter"]["source_hidden"] for c in hidden)      # collapsed, still code
     info = json.loads((SITE / "_static" / "wheels" / "reader-copies.json").read_text())
     assert f"{info['wheel']}#sha256={info['sha256']}" in first.source
 
