@@ -7,11 +7,12 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS  ?= 2
 
-.PHONY: book vendor serve test unit nbval lab execute clean bench help diff-setup mutate
+.PHONY: book vendor serve live test unit nbval lab execute clean bench help diff-setup mutate
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
 	@echo "make serve    serve _build/html on http://127.0.0.1:8000 (works offline)"
+	@echo "make live     build, serve the site on http://127.0.0.1:8000 with a local Jupyter server: explorers go live"
 	@echo "make test     run every test: unit/property, explorers, coursework, nbval, book build, browser"
 	@echo "make lab      open the book in JupyterLab (MyST prose + widgets)"
 	@echo "make execute  re-execute notebooks in place (NB=book/x.ipynb for one)"
@@ -39,6 +40,11 @@ book: vendor
 
 serve:
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+# The site plus a Jupyter server (this venv, so kernels import mlsysim) on 127.0.0.1 with a random
+# token and CORS for the site only; "Go live" at an explorer runs the page on it. No network needed.
+live: book
+	$(BIN)/python tools/live.py --site _build/html --port 8000 --jupyter-port 8888
 
 # One pytest run: unit/property/explorer/coursework/site tests + nbval over every notebook.
 # --dist loadfile keeps each notebook's cells on one worker (they share one kernel).

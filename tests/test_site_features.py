@@ -48,9 +48,13 @@ def test_every_notebook_page_has_launch_buttons_for_binder_jupyterhub_and_colab(
         nb = f"book/{page.stem}.ipynb"
         expected = {
             "Binder": (launch["binderhub_url"].rstrip("/") + f"/v2/gh/{owner_repo}/", nb),
-            "JupyterHub": (launch["jupyterhub_url"].rstrip("/") + "/hub/user-redirect/git-pull?repo=" + repo, nb),
             "Colab": (launch["colab_url"].rstrip("/") + f"/github/{owner_repo}/blob/", nb),
         }
+        # A course's hub is a setting (empty by default): set, a button; empty, no hub button at all.
+        if launch.get("jupyterhub_url"):
+            expected["JupyterHub"] = (launch["jupyterhub_url"].rstrip("/") + "/hub/user-redirect/git-pull?repo=" + repo, nb)
+        elif any("/hub/user-redirect/" in h for h in hrefs):
+            problems.append(f"{page.name}: a JupyterHub button although launch_buttons.jupyterhub_url is empty")
         for name, (prefix, path) in expected.items():
             if not any(h.startswith(prefix) and path in h for h in hrefs):
                 problems.append(f"{page.name}: no {name} button ({prefix}…{path})")

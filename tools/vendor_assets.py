@@ -56,6 +56,17 @@ PINS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
         [("package/require.js", "widgets/require.js")],
     ),
+    # thebe-core: the kernel connector of thebe 0.9.x (thebe@0.9.3 depends on thebe-core ^0.5.0). Its
+    # ThebeManager is @jupyter-widgets/jupyterlab-manager 5 (ipywidgets 8). The site's live explorers
+    # (_ext/static/mlsysim-live/live.js) load it only when a reader clicks "Go live".
+    "thebe-core": (
+        "0.5.0",
+        "sha512-LIAbySgyoH8PPojNOwTwnjHta332CXtqVMPtgC3wBuIkHkgQpJYZUkWGvZR+T6pkgmjIei/WkKMFtV1jstXwWA==",
+        [("package/dist/lib/thebe-core.min.js", "thebe/thebe-core.min.js"),
+         ("package/dist/lib/*.thebe-core.min.js", "thebe/"),
+         ("package/dist/lib/thebe-core.css", "thebe/thebe-core.css"),
+         ("package/LICENSE", "thebe/LICENSE")],
+    ),
     # axe-core: the accessibility engine the browser tests inject into every page (tests only;
     # no page links it).
     "axe-core": (
@@ -67,7 +78,26 @@ PINS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 
 # Files the site configuration points at; their presence is what --check and the Sphinx extension test.
 REQUIRED = ["mathjax/es5/tex-mml-chtml.js", "mathjax/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
-            "widgets/embed-amd.js", "widgets/require.js", "axe/axe.min.js"]
+            "widgets/embed-amd.js", "widgets/require.js", "axe/axe.min.js", "thebe/thebe-core.min.js"]
+
+
+# Edits applied to vendored files after the tarball's integrity check: (file, exact text, replacement).
+# thebe-core's webpack build loads its lazy chunks from the server root ("/123.thebe-core.min.js");
+# they live next to the bundle, so the public path becomes the bundle's own folder (any page depth,
+# any base path such as a GitHub Pages project site).
+PATCHES = [
+    ("thebe/thebe-core.min.js", '__webpack_require__.p="/"',
+     '__webpack_require__.p=(document.currentScript&&document.currentScript.src||"/").replace(/[^/]*$/,"")'),
+]
+
+
+def apply_patches(root: Path) -> None:
+    for rel, old, new in PATCHES:
+        path = root / rel
+        text = path.read_text(encoding="utf-8")
+        if text.count(old) != 1:
+            raise SystemExit(f"cannot patch {rel}: expected exactly one {old!r}")
+        path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def wanted() -> dict[str, str]:
@@ -144,6 +174,7 @@ def vendor(force: bool = False) -> None:
                 raise SystemExit(f"{name}@{version}: tarball integrity {got} does not match the pinned {pinned}")
             n = unpack(tgz, rules, staging)
             print(f"vendored {name}@{version}: {n} files")
+        apply_patches(staging)
         (staging / "VERSIONS.json").write_text(json.dumps(
             {"packages": wanted(), "integrity": {n: p[1] for n, p in PINS.items()}}, indent=2) + "\n")
         missing = [f for f in REQUIRED if not (staging / f).is_file()]
