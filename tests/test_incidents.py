@@ -275,3 +275,14 @@ def test_cost_explorer(ns):
     assert ex.error is None and "edge" in ex.message.value
     ex.set(fp_cost="100", fn_cost="500")
     assert ex.message.value == ""
+
+
+# ── fraud-case arithmetic moved out of the notebook (issue 13) ─────────────────────────────────
+def test_fraud_case_formulas_by_hand():
+    assert I.frauds_caught(2_000_000, 500) == 4_000
+    assert I.fraud_prevalence(36_500, 1_000) == pytest.approx(0.1)            # 100 frauds a day of 1,000
+    assert I.annual_alert_savings(1_000, 2.5) == 30_000                        # 12 months
+    assert I.false_alert_rate_drop(3_000, 1_000) == pytest.approx(0.1)         # a 30-day month
+    for f in (lambda: I.frauds_caught(1, 0), lambda: I.fraud_prevalence(1, 0), lambda: I.false_alert_rate_drop(1, -1)):
+        with pytest.raises(ValueError, match="positive"):
+            f()

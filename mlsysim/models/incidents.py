@@ -37,6 +37,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..core.constants import DAYS_PER_MONTH, DAYS_PER_YEAR, MONTHS_PER_YEAR
 from .accuracy import mixture_accuracy
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "counterfactual_value",
     "error_rates", "expected_cost", "optimal_threshold", "bayes_threshold",
     "miss_reduction", "fraud_volume_implied", "fraud_loss_prevented", "breakeven_spend",
+    "frauds_caught", "fraud_prevalence", "annual_alert_savings", "false_alert_rate_drop",
     "ratio", "relative_change",
 ]
 
@@ -310,6 +312,33 @@ def fraud_loss_prevented(fraud_volume: float, cost_per_miss: float, detect_befor
                          detect_after: float) -> float:
     """Loss avoided per period: N · C_miss · (d_after − d_before)."""
     return fraud_volume * cost_per_miss * (detect_after - detect_before)
+
+
+def frauds_caught(loss_prevented: float, cost_per_miss: float) -> float:
+    """Extra frauds caught a year: loss prevented [USD/year] / cost of one missed fraud [USD]."""
+    if not cost_per_miss > 0:
+        raise ValueError("the cost of a missed fraud must be positive")
+    return loss_prevented / cost_per_miss
+
+
+def fraud_prevalence(frauds_per_year: float, transactions_per_day: float) -> float:
+    """Share of transactions that are fraudulent: frauds a year / (transactions a day · DAYS_PER_YEAR)."""
+    if not transactions_per_day > 0:
+        raise ValueError("transactions per day must be positive")
+    return frauds_per_year / (transactions_per_day * DAYS_PER_YEAR)
+
+
+def annual_alert_savings(false_alerts_avoided_per_month: float, cost_per_false_alert: float) -> float:
+    """Yearly value of the false alerts no longer raised: alerts avoided a month · 12 · cost per alert."""
+    return false_alerts_avoided_per_month * MONTHS_PER_YEAR * cost_per_false_alert
+
+
+def false_alert_rate_drop(false_alerts_avoided_per_month: float, transactions_per_day: float) -> float:
+    """Fall of the false-positive rate: alerts avoided a month / transactions a month (a month of
+    DAYS_PER_MONTH days)."""
+    if not transactions_per_day > 0:
+        raise ValueError("transactions per day must be positive")
+    return false_alerts_avoided_per_month / (transactions_per_day * DAYS_PER_MONTH)
 
 
 def breakeven_spend(annual_benefit: float, cost_increase: float) -> float:

@@ -1,0 +1,53 @@
+"""The shared accuracy formulas (mlsysim.models.accuracy) and the one input validator (_checks)."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from mlsysim.models import accuracy as A
+from mlsysim.models import economics, incidents, ops_costs, retraining, skew
+from mlsysim.models._checks import nonneg
+
+
+def test_one_definition_under_every_name():
+    assert economics.implied_decay_rate is ops_costs.implied_decay_rate is A.implied_decay_rate
+    assert incidents.overall_accuracy is skew.segment_mix_accuracy is A.mixture_accuracy
+
+
+@given(a0=st.floats(0.5, 1.0), lam=st.floats(1e-4, 0.5), t=st.floats(0.1, 100))
+def test_implied_decay_rate_inverts_the_decay_law(a0, lam, t):
+    a_t = retraining.accuracy(t, a0, lam)
+    assert A.implied_decay_rate(a0, a_t, t) == pytest.approx(lam, rel=1e-9)
+
+
+@pytest.mark.parametrize("args", [(0.9, 0.8, 0), (0.9, 0.8, -1), (1.2, 0.8, 1), (0.9, 0.0, 1), (0.0, 0.5, 1)])
+def test_implied_decay_rate_rejects_impossible_readings(args):
+    with pytest.raises(ValueError):
+        A.implied_decay_rate(*args)
+
+
+def test_mixture_accuracy_by_hand_and_for_many_mixes():
+    assert A.mixture_accuracy([0.25, 0.75], [0.8, 0.4]) == pytest.approx(0.5)
+    rows = A.mixture_accuracy([[1, 0], [0.5, 0.5]], [0.9, 0.7])
+    assert rows == pytest.approx([0.9, 0.8])
+
+
+@pytest.mark.parametrize("shares, acc, match", [
+    ([0.5, 0.6], [0.9, 0.7], "sum to 1"), ([1.2, -0.2], [0.9, 0.7], "non-negative"),
+    ([0.5, 0.5], [0.9], "one accuracy per segment"), ([0.5, 0.5], [0.9, 1.2], "between 0 and 1"),
+    ([np.nan, 1.0], [0.9, 0.7], "sum to 1"), ([0.5, 0.5], [np.nan, 0.7], "between 0 and 1"),
+])
+def test_mixture_accuracy_validation(shares, acc, match):
+    with pytest.raises(ValueError, match=match):
+        A.mixture_accuracy(shares, acc)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -1e-12, [0.0, math.nan], [1.0, -2.0]])
+def test_nonneg_rejects_nan_infinity_and_negatives(bad):
+    with pytest.raises(ValueError, match="x must be a finite number ≥ 0"):
+        nonneg(x=bad)
+
+
+def test_nonneg_accepts_zero_and_arrays():
+    nonneg(a=0, b=0.0, c=[0, 1e300])
