@@ -15,7 +15,13 @@ import pytest
 from scipy.stats import norm
 
 from mlsysim.course.params import draw_variant
-from notebook_ns import load_namespace
+from notebook_ns import load_namespace as _load_namespace
+
+
+def load_namespace(name):
+    """The notebook's own globals — the ones its key functions read — not notebook_ns's copy, so that
+    substituting a student's inputs reaches the keys."""
+    return _load_namespace(name)["inputs"].namespace
 
 SECTIONS = ("monitoring", "drift_lab", "incidents", "governance")
 STUDENTS = [f"student{i:02d}" for i in range(25)]
