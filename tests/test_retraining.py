@@ -133,3 +133,87 @@ def test_optimum_exists_exactly_below_the_asymptotic_loss():
     assert r.optimum_exists(44_999.0, Q, V, A0, lam)
     assert not r.optimum_exists(45_000.0 + 1e-6, Q, V, A0, lam)
     assert r.cost_ratio(45_000.0, Q, V, A0, lam) == pytest.approx(1.0)
+
+
+# ── survivors of `make mutate` in retraining.py (issue 13) ─────────────────────────────────────
+from decimal import Decimal, getcontext  # noqa: E402
+
+
+def _staleness_exact(T, Q, V, A0, lam):
+    """Q·V·A0·(T − (1 − e^{−λT})/λ) in 50-digit decimal arithmetic (no cancellation)."""
+    getcontext().prec = 50
+    T, lam = Decimal(repr(T)), Decimal(repr(lam))
+    return float(Decimal(repr(Q * V * A0)) * (T - (1 - (-lam * T).exp()) / lam))
+
+
+def test_accuracy_scalar_and_array_by_hand():
+    assert r.accuracy(10.0, 0.9, 0.05) == pytest.approx(0.9 * math.exp(-0.5), rel=1e-15)
+    arr = r.accuracy(np.array([0, 10, 20]), 0.9, 0.05)
+    assert isinstance(arr, np.ndarray)
+    assert arr == pytest.approx(0.9 * np.exp(-0.05 * np.array([0.0, 10.0, 20.0])), rel=1e-15)
+
+
+@pytest.mark.parametrize("x", [1e-6, 2e-4, 9.9e-4, 1.1e-3, 0.05, 3.0])
+def test_staleness_series_and_direct_forms_are_exact(x):
+    Q, V, A0, lam = 1e6, 0.5, 0.95, 0.02
+    T = x / lam
+    got = r.staleness_cost(T, Q, V, A0, lam)
+    assert isinstance(got, float)
+    # the series (x < 1e-3) is exact to rounding; the direct form just above it loses ~eps/x
+    assert got == pytest.approx(_staleness_exact(T, Q, V, A0, lam), rel=1e-14 if x < 1e-3 else 1e-12)
+    both = r.staleness_cost(np.array([T, T]), Q, V, A0, lam)
+    assert isinstance(both, np.ndarray) and both == pytest.approx([got, got], rel=1e-15)
+
+
+def test_cost_rate_scalar_is_a_float_by_hand():
+    C, Q, V, A0, lam = FRAUD
+    got = r.cost_rate(2.0, *FRAUD)
+    assert isinstance(got, float)
+    assert got == pytest.approx((_staleness_exact(2.0, Q, V, A0, lam) + C) / 2.0, rel=1e-13)
+    assert isinstance(r.cost_rate(np.array([1.0, 2.0]), *FRAUD), np.ndarray)
+
+
+@pytest.mark.parametrize("args", [FRAUD, (40_000, 1_000.0, 1.0, 0.9, 0.02), (44_000, 1_000.0, 1.0, 0.9, 0.02),
+                                  (1e-6, 1e6, 1.0, 0.99, 0.5)])
+def test_exact_optimum_is_the_root_of_the_first_order_condition(args):
+    # z from 0.005 to 0.98: the bracket must grow many times for z near 1 (T_exact ≫ T_sqrt)
+    C, Q, V, A0, lam = args
+    T = r.exact_optimal_interval(*args)
+    getcontext().prec = 50
+    Td, ld = Decimal(repr(T)), Decimal(repr(lam))
+    g = (1 - (-ld * Td).exp()) / ld - Td * (-ld * Td).exp()
+    assert float(Decimal(repr(Q * V * A0)) * g) == pytest.approx(C, rel=1e-9)
+    assert r.sqrt_law_error(*args) == pytest.approx(r.sqrt_law_interval(*args) / T - 1, rel=1e-12)
+    penalty = r.cost_rate(r.sqrt_law_interval(*args), *args) / r.cost_rate(T, *args) - 1
+    assert r.sqrt_law_penalty(*args) == pytest.approx(penalty, rel=1e-9, abs=1e-15)
+
+
+def test_sqrt_law_error_and_penalty_at_the_book_scenario():
+    T_exact = r.exact_optimal_interval(*FRAUD)
+    assert r.sqrt_law_error(*FRAUD) == pytest.approx(math.sqrt(10_000 / 9_500) / T_exact - 1, rel=1e-12)
+    assert -0.02 < r.sqrt_law_error(*FRAUD) < 0                  # the law retrains a little early
+    assert 0 < r.sqrt_law_penalty(*FRAUD) < 1e-3
+
+
+def test_optimum_does_not_exist_at_exactly_the_asymptotic_loss():
+    Q, V, A0, lam = 1_000.0, 1.0, 0.9, 0.5                        # Q·V·A0/λ = 1,800 exactly
+    assert not r.optimum_exists(1_800.0, Q, V, A0, lam)
+    assert r.optimum_exists(1_799.999, Q, V, A0, lam)
+
+
+def test_error_messages_are_exact():
+    cases = [(lambda: r.half_life(0), "decay rate λ must be positive"),
+             (lambda: r.cost_rate(0, *FRAUD), "retraining interval T must be positive"),
+             (lambda: r.sqrt_law_terms(-1, *FRAUD[1:]), "need C ≥ 0 and Q·V·A0·λ > 0"),
+             (lambda: r.sqrt_law_relative_error(-1), "z must be positive"),
+             (lambda: r.breakdown_point(0.0), "max_error must be a fraction between 0 and 1"),
+             (lambda: r.breakdown_point(1.0), "max_error must be a fraction between 0 and 1")]
+    for call, message in cases:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert str(info.value) == message
+
+
+def test_breakdown_point_near_the_top_of_its_range():
+    z, u = r.breakdown_point(0.5)
+    assert 0 < z < 1 and abs(r.sqrt_law_relative_error(z)) == pytest.approx(0.5, rel=1e-9)
