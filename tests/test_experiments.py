@@ -263,3 +263,60 @@ def test_cuped_keeps_one_minus_rho_squared_for_either_sign():
     for rho in (-1.0, 1.0, -1.5):
         with pytest.raises(ValueError, match="between −1 and 1"):
             ex.cuped_variance_factor(rho)
+
+
+# ── survivors of `make mutate` in experiments.py: boundaries, messages, one-sided paths ─────────
+def _message(call):
+    with pytest.raises(ValueError) as info:
+        call()
+    return str(info.value)
+
+
+def test_every_validation_message_is_exact():
+    assert _message(lambda: ex.z_values(alpha=1.5)) == "alpha must be a fraction strictly between 0 and 1, got 1.5"
+    assert _message(lambda: ex.z_values(power=0)) == "power must be a fraction strictly between 0 and 1, got 0"
+    assert _message(lambda: ex.z_values(0.05, 0.05, two_sided=False)) == \
+        "power must exceed the false-positive rate (z_α + z_β must be positive)"
+    assert _message(lambda: ex.bernoulli_variance(1.0)) == "rate must be a fraction strictly between 0 and 1, got 1.0"
+    assert _message(lambda: ex.absolute_effect(0.0, 0.1)).startswith("baseline rate must be a fraction")
+    assert _message(lambda: ex.absolute_effect(0.1, 0.0)) == \
+        "the minimum detectable effect must be positive, got 0.0"
+    assert _message(lambda: ex.sample_size(1.0, 0.0)) == "the minimum detectable effect δ must be non-zero"
+    assert _message(lambda: ex.sample_size_unpooled(0.0, 1.0, 0.1)) == "both variances must be positive"
+    assert _message(lambda: ex.sample_size_unpooled(1.0, 0.0, 0.1)) == "both variances must be positive"
+    assert _message(lambda: ex.sample_size_unpooled(1.0, 1.0, 0.0)) == "the minimum detectable effect δ must be non-zero"
+    assert _message(lambda: ex.sample_size_proportions(0.9, 0.2)).startswith("treatment rate (baseline + effect) must")
+    assert _message(lambda: ex.power(0, 1.0, 0.1)) == "the sample size per variant must be positive, got 0"
+    assert _message(lambda: ex.power(10, 0.0, 0.1)) == "standard deviations must be positive"
+    assert _message(lambda: ex.power(10, 1.0, 0.1, sigma_b=0.0)) == "standard deviations must be positive"
+    assert _message(lambda: ex.power(10, 1.0, 0.1, alpha=0.0)) == "alpha must be a fraction strictly between 0 and 1, got 0.0"
+    assert _message(lambda: ex.minimum_detectable_effect(0, 1.0)) == "n and σ must be positive"
+    assert _message(lambda: ex.minimum_detectable_effect(10, 0.0)) == "n and σ must be positive"
+    assert _message(lambda: ex.days_to_sample(100, 0)) == "daily traffic must be positive"
+    assert _message(lambda: ex.days_to_sample(100, 10, traffic_share=0)) == \
+        "the experiment's traffic share must be in (0, 1]"
+    assert _message(lambda: ex.days_to_sample(100, 10, traffic_share=1.5)) == \
+        "the experiment's traffic share must be in (0, 1]"
+    assert _message(lambda: ex.days_to_sample(100, 10, variants=1)) == "an A/B test has at least two variants"
+
+
+def test_values_just_inside_the_boundaries_are_accepted():
+    assert ex.z_values(0.3, 0.5, two_sided=False) == pytest.approx((_norm.ppf(0.7), 0.0))   # z_α + z_β < 1 is fine
+    assert ex.power(0.5, 1.0, 0.1) > 0                       # fractional n (a formula input, not a count)
+    assert ex.power(10, 1.0, 0.1, sigma_b=0.5) > 0
+    assert ex.minimum_detectable_effect(0.5, 1.0) == pytest.approx((_norm.ppf(0.975) + _norm.ppf(0.8)) * 2)
+    assert ex.sample_size_unpooled(1.0, 1.0, 1.0) == pytest.approx((_norm.ppf(0.975) + _norm.ppf(0.8)) ** 2 * 2)
+    assert ex.days_to_sample(100, 0.5) == pytest.approx(400)
+    assert ex.days_to_sample(100, 10, traffic_share=1.0) == pytest.approx(20)
+
+
+def test_one_sided_options_reach_the_formula():
+    z = _norm.ppf(0.95) + _norm.ppf(0.8)
+    assert ex.sample_size(1.0, 0.1, two_sided=False) == pytest.approx(2 * z**2 / 0.01, rel=1e-12)
+    assert ex.sample_size_unpooled(0.5, 0.7, 0.1, two_sided=False) == pytest.approx(z**2 * 1.2 / 0.01, rel=1e-12)
+    assert ex.minimum_detectable_effect(100, 1.0, two_sided=False) == pytest.approx(z * math.sqrt(2 / 100), rel=1e-12)
+    p = 0.1
+    z9 = _norm.ppf(0.975) + _norm.ppf(0.9)
+    assert ex.sample_size_proportions(p, 0.2, alpha=0.05, power=0.9, unpooled=True) == \
+        pytest.approx(z9**2 * (p * (1 - p) + 0.12 * 0.88) / 0.02**2, rel=1e-12)
+    assert ex.sample_size_proportions(p, 0.2, power=0.9) == pytest.approx(2 * z9**2 * p * (1 - p) / 0.02**2, rel=1e-12)
