@@ -160,9 +160,9 @@ def test_staleness_series_and_direct_forms_are_exact(x):
     got = r.staleness_cost(T, Q, V, A0, lam)
     assert isinstance(got, float)
     # the series (x < 1e-3) is exact to rounding; the direct form just above it loses ~eps/x
-    assert got == pytest.approx(_staleness_exact(T, Q, V, A0, lam), rel=1e-14 if x < 1e-3 else 1e-12)
+    assert got == pytest.approx(_staleness_exact(T, Q, V, A0, lam), rel=1e-14 if x < 1e-3 else 1e-12, abs=0)
     both = r.staleness_cost(np.array([T, T]), Q, V, A0, lam)
-    assert isinstance(both, np.ndarray) and both == pytest.approx([got, got], rel=1e-15)
+    assert isinstance(both, np.ndarray) and both == pytest.approx([got, got], rel=1e-15, abs=0)
 
 
 def test_cost_rate_scalar_is_a_float_by_hand():
@@ -182,7 +182,7 @@ def test_exact_optimum_is_the_root_of_the_first_order_condition(args):
     getcontext().prec = 50
     Td, ld = Decimal(repr(T)), Decimal(repr(lam))
     g = (1 - (-ld * Td).exp()) / ld - Td * (-ld * Td).exp()
-    assert float(Decimal(repr(Q * V * A0)) * g) == pytest.approx(C, rel=1e-9)
+    assert float(Decimal(repr(Q * V * A0)) * g) == pytest.approx(C, rel=1e-9, abs=0)
     assert r.sqrt_law_error(*args) == pytest.approx(r.sqrt_law_interval(*args) / T - 1, rel=1e-12)
     penalty = r.cost_rate(r.sqrt_law_interval(*args), *args) / r.cost_rate(T, *args) - 1
     assert r.sqrt_law_penalty(*args) == pytest.approx(penalty, rel=1e-9, abs=1e-15)
