@@ -181,25 +181,30 @@ class _ClearLabel(Annotation):
             return
         dx, dy = self._hint
         r = max(abs(dx), abs(dy), 14)
-        candidates = [(dx, dy)] + [(sx * r, sy * r) for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1))] + [
-            (sx * 2 * r, sy * 2 * r) for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1))]
+        rings = [(sx * k * r, sy * k * r) for k in (1, 2, 3) for sx, sy in
+                 ((1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0))]
+        candidates = [(dx, dy)] + rings
         paths, boxes = self._obstacles(renderer)
         axbox = self.axes.get_window_extent(renderer)
+        best, best_score = (dx, dy), None
         for cx, cy in candidates:
             self.xyann = (cx, cy)
-            self.set_horizontalalignment("left" if cx >= 0 else "right")
+            self.set_horizontalalignment("left" if cx > 0 else "right" if cx < 0 else "center")
             self.update_positions(renderer)
             bbox = Text.get_window_extent(self, renderer)   # the text, not its leader line
             pad = bbox.padded(2)
-            clear = (axbox.x0 <= bbox.x0 and bbox.x1 <= axbox.x1 and axbox.y0 <= bbox.y0 and bbox.y1 <= axbox.y1
-                     and not any(path.intersects_bbox(pad, filled=False) if not pts else
-                                 any(pad.contains(*v) for v in path.vertices) for path, pts in paths)
-                     and not any(pad.overlaps(b) for b in boxes))
-            if clear:
+            outside = not (axbox.x0 <= bbox.x0 and bbox.x1 <= axbox.x1 and axbox.y0 <= bbox.y0
+                           and bbox.y1 <= axbox.y1)
+            hits = sum(path.intersects_bbox(pad, filled=False) if not pts else
+                       any(pad.contains(*v) for v in path.vertices) for path, pts in paths)
+            hits += sum(pad.overlaps(b) for b in boxes)
+            score = (2 * outside + hits, abs(cx) + abs(cy))
+            if best_score is None or score < best_score:
+                best, best_score = (cx, cy), score
+            if score[0] == 0:
                 break
-        else:
-            self.xyann = (dx, dy)
-            self.set_horizontalalignment("left" if dx >= 0 else "right")
+        self.xyann = best
+        self.set_horizontalalignment("left" if best[0] > 0 else "right" if best[0] < 0 else "center")
         super().draw(renderer)
 
 
