@@ -320,3 +320,11 @@ def test_one_sided_options_reach_the_formula():
     assert ex.sample_size_proportions(p, 0.2, alpha=0.05, power=0.9, unpooled=True) == \
         pytest.approx(z9**2 * (p * (1 - p) + 0.12 * 0.88) / 0.02**2, rel=1e-12)
     assert ex.sample_size_proportions(p, 0.2, power=0.9) == pytest.approx(2 * z9**2 * p * (1 - p) / 0.02**2, rel=1e-12)
+
+
+def test_defaults_are_the_books_conventions():
+    # α = 5% two-sided and 80% power; a minimum detectable effect is relative unless said otherwise
+    assert ex.z_values(0.05) == pytest.approx((_norm.ppf(0.975), _norm.ppf(0.8)), rel=1e-15)
+    assert ex.z_values() == ex.z_values(0.05, 0.80, True)
+    assert ex.absolute_effect(0.1, 0.2) == pytest.approx(0.02)
+    assert ex.absolute_effect(0.1, 0.2, relative=False) == 0.2
