@@ -90,7 +90,7 @@ class Explorer(W.VBox):
             entry._mlsysim_name = n
             self.entries[n] = entry
             unit = W.HTML(f'<span class="mlsysim-unit">{html.escape(p.unit or "")}</span>',
-                          layout=W.Layout(margin="0 0 0 4px"))
+                          layout=W.Layout(margin="0 0 0 4px", min_width="90px"))
             rows.append(W.HBox([slider, entry, unit], layout=row_layout).add_class("mlsysim-row"))
         # Plain HTML (no math: "$5 … $9" is money), and marked so MathJax never looks inside.
         self.text = W.HTML(layout=W.Layout(margin="6px 0 0 0")).add_class("tex2jax_ignore").add_class(
@@ -117,8 +117,11 @@ class Explorer(W.VBox):
         if p.choices is not None:
             return W.Dropdown(options=list(p.choices), value=start, description=p.describe(), style=style,
                               layout=W.Layout(width="560px", max_width="100%"))
+        # the slider gives way (down to 400 px) so its value box and unit stay on its line on a
+        # desktop page; on a phone explorers.css puts the label above a full-width slider
         common = dict(description=p.label, continuous_update=False, readout=False,
-                      style=style, layout=W.Layout(width="560px", max_width="100%"))
+                      style=style, layout=W.Layout(width="560px", max_width="560px", flex="1 1 400px",
+                                                   min_width="400px"))
         if p.log:
             return W.FloatLogSlider(value=start, base=10, min=math.log10(p.lo), max=math.log10(p.hi),
                                     step=p.step or (math.log10(p.hi) - math.log10(p.lo)) / 200,
