@@ -34,6 +34,9 @@ def main(argv=None) -> int:
     ap.add_argument("--page", default="retraining_economics")
     args = ap.parse_args(argv)
     html = Path(os.environ.get("SITE_HTML", ROOT / "_build" / "html"))
+    if not (html / "book" / f"{args.page}.html").is_file():
+        print(f"bench_live: skipped, no built page {html}/book/{args.page}.html (run `make book` first)")
+        return 0
     from browser_util import launch
     from live import LiveSite
     from playwright.sync_api import sync_playwright

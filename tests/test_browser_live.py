@@ -134,6 +134,7 @@ def test_static_controls_are_inactive_or_change_the_output(browser, static_site,
         holders = page.locator(".mlsysim-live-static")
         n_views = page.locator(VIEW).count()
         assert holders.count() >= 1 and n_views >= 1
+        assert page.locator(f".mlsysim-live-static > {VIEW}").count() == n_views, "a widget output without its line"
         problems = []
         for i in range(holders.count()):
             holder = holders.nth(i)
