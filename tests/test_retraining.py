@@ -102,7 +102,7 @@ def test_error_depends_only_on_z_and_law_retrains_early(C, Q, V, A0, lam):
 # ── branches the mutation run found untested (issue 13) ────────────────────────────────────────
 def test_penalty_without_optimum_is_measured_against_the_never_retrain_floor():
     # C ≥ Q·V·A0/λ: no exact optimum; the cost rate falls towards Q·V·A0 as T → ∞.
-    C, Q, V, A0, lam = 50_000.0, 1_000.0, 1.0, 0.9, 0.02          # Q·V·A0/λ = 45,000 < C
+    C, Q, V, A0, lam = 100_000.0, 1_000.0, 2.0, 0.9, 0.02         # Q·V·A0/λ = 90,000 < C (V ≠ 1: Q·V ≠ Q/V)
     assert not r.optimum_exists(C, Q, V, A0, lam)
     T = r.sqrt_law_interval(C, Q, V, A0, lam)
     by_hand = ((Q * V * A0 * (T - (1 - math.exp(-lam * T)) / lam) + C) / T) / (Q * V * A0) - 1
