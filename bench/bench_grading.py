@@ -42,10 +42,16 @@ def _grade(subs, work, name, unsafe, args, expected):
                     jobs=args.jobs, secret_file=work / "secret.key", unsafe_no_sandbox=unsafe, progress=False,
                     watch_package=False,       # other work may edit the repository meanwhile; not measured here
                     log=lambda *a, **k: None)
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
+    wall = time.perf_counter() - t0
+    # CPU of the runs as each worker measured it (itself + its kernel; a sandbox's processes are not
+    # children the grader can account for), plus the grader's own children outside sandboxes
+    cpu = summary["cpu_seconds"]
+    grader_cpu = resource.getrusage(resource.RUSAGE_SELF)
     rows = list(csv.DictReader(out.open()))
     wrong = [r["student"] for r in rows if float(r["total"]) != expected[r["student"]] or r["status"] != "ok"]
-    return {"wall": wall, "cpu": cpu, "n": len(rows), "wrong": wrong, "jobs": summary["jobs"]}
+    return {"wall": wall, "cpu": cpu, "n": len(rows), "wrong": wrong, "jobs": summary["jobs"],
+            "parallel": summary["run_seconds"] / wall, "children_cpu": _children_cpu() - cpu0,
+            "grader_cpu": grader_cpu.ru_utime + grader_cpu.ru_stime}
 
 
 def main(argv=None) -> int:
@@ -98,8 +104,9 @@ def main(argv=None) -> int:
           f"load avg {load:.1f} after the runs)")
     print(f"assign             : {t_assign:.1f} s for {args.students} variants (one notebook run)")
     for name, r in (("with sandbox", sandboxed), ("without sandbox", unsafe)):
-        print(f"{name:<19}: {r['wall']:.1f} s, {r['wall'] / r['n']:.2f} s per submission, "
-              f"{r['cpu'] / r['wall']:.2f} cores busy on average ({r['cpu']:.0f} CPU s)")
+        print(f"{name:<19}: {r['wall']:.1f} s, {r['wall'] / r['n']:.2f} s per submission; "
+              f"{r['parallel']:.2f} runs in parallel on average; {r['cpu'] / r['wall']:.2f} cores busy on "
+              f"average in the runs ({r['cpu']:.0f} CPU s measured by the workers)")
     print(f"sandbox / no sandbox (s per submission): {per_s / per_u:.2f}")
     ok = not sandboxed["wrong"] and not unsafe["wrong"]
     print(f"grades as expected : {'yes, both runs' if ok else 'NO: ' + ', '.join(sandboxed['wrong'] + unsafe['wrong'])}")
@@ -108,7 +115,9 @@ def main(argv=None) -> int:
     print(json.dumps({"students": sandboxed["n"], "jobs": sandboxed["jobs"],
                       "sandbox_s_per_submission": round(per_s, 2), "unsafe_s_per_submission": round(per_u, 2),
                       "ratio": round(per_s / per_u, 2), "cores_busy_sandbox": round(sandboxed["cpu"] / sandboxed["wall"], 2),
-                      "cores_busy_unsafe": round(unsafe["cpu"] / unsafe["wall"], 2)}))
+                      "cores_busy_unsafe": round(unsafe["cpu"] / unsafe["wall"], 2),
+                      "parallel_sandbox": round(sandboxed["parallel"], 2), "parallel_unsafe": round(unsafe["parallel"], 2),
+                      "load_avg": round(load, 1)}))
     return 0 if ok else 1
 
 

@@ -806,9 +806,11 @@ def grade(submissions, out, params=None, timeout: float = 60, jobs: int | None =
     csv_text = _write_outputs(out, feedback, record, results, state, report, reveal)
     log(report)
     infra = [st.sid for st in state.values() if "infrastructure" in st.status]
+    runs = [st.run for st in state.values() if st.run]
+    cpu = sum(float(r.get("cpu_seconds", 0) or 0) for r in runs if isinstance(r.get("cpu_seconds", 0), (int, float)))
     return {"rows": [{"student": r["student"], **r["points"], "total": r["total"], "status": r["status"]}
                      for r in results],
             "csv": csv_text, "unknown": matched.unknown, "duplicates": matched.duplicates,
             "ignored": matched.ignored, "feedback": str(feedback), "seconds": time.monotonic() - t_start,
             "report": report, "infrastructure": infra, "exit_status": EXIT_INFRA if infra else 0,
-            "jobs": jobs}
+            "jobs": jobs, "run_seconds": sum(float(r.get("seconds", 0)) for r in runs), "cpu_seconds": cpu}

@@ -48,7 +48,11 @@ def main() -> int:
     run = run_notebook(nb, timeout=job["timeout"], workdir=str(tmp / "work"), expressions=job["expressions"],
                        kernel_name=KERNEL, startup_timeout=int(job.get("startup_timeout", 60)),
                        output_limit=int(job.get("output_limit", 2_000_000)))
-    sys.stdout.write("\n" + MARK + json.dumps(run.as_dict(), default=str) + "\n")
+    import resource
+
+    usage = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    result = {**run.as_dict(), "cpu_seconds": sum(u.ru_utime + u.ru_stime for u in usage)}
+    sys.stdout.write("\n" + MARK + json.dumps(result, default=str) + "\n")
     sys.stdout.flush()
     return 0
 
