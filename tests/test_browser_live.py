@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.site, pytest.mark.browser]
 sys.path.insert(0, str(ROOT / "tools"))
 LIVE_PAGES = ["retraining_economics", "monitoring", "drift_lab", "serving"]
 VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
-LIVE_TIMEOUT_MS = 240_000
+LIVE_TIMEOUT_MS = 300_000
 
 # Every control a widget view can render, and whether it is disabled (noUiSlider marks its target).
 CONTROLS_JS = """(root) => Array.from(root.querySelectorAll(

@@ -159,7 +159,13 @@
           nb.getCellById(block.id).attachToDOM(target);
         });
         say("Running this page's code on " + source.label + " (" + cfg.blocks.length + " cells)…", "busy");
-        return nb.executeAll(true);
+        // A kernel that stops answering (or widgets that never render) must not leave the reader waiting.
+        var limit = 180;
+        return Promise.race([nb.executeAll(true), new Promise(function (_, reject) {
+          setTimeout(function () {
+            reject(new Error("the kernel did not finish running this page's code within " + limit + " s"));
+          }, limit * 1000);
+        })]);
       });
     }).then(function (results) {
       var failed = (results || []).filter(function (r) { return r && r.error && r.error.length; });
