@@ -85,21 +85,28 @@ class InlineValueMismatch(Exception):
         self.lines = lines
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
-    """Put one InlineValues item right after the last cell of every notebook nbval collected."""
+    """Keep each notebook's cells together and in order — after any shuffling plugin (pytest-randomly
+    runs the other tests in random order; a notebook's cells share one kernel and must not be) — and
+    put one InlineValues item right after the last cell of every notebook nbval collected."""
     try:
         from nbval.plugin import IPyNbFile
     except ImportError:
         return
-    out, last_parent = [], None
+    cells: dict[int, list] = {}
+    for item in items:
+        if isinstance(item.parent, IPyNbFile):
+            cells.setdefault(id(item.parent), []).append(item)
+    if not cells:
+        return
+    out, done = [], set()
     for item in items:
         parent = item.parent
-        if last_parent is not None and parent is not last_parent:
-            out.append(InlineValues.from_parent(last_parent, name="inline values"))
-            last_parent = None
-        out.append(item)
-        if isinstance(parent, IPyNbFile):
-            last_parent = parent
-    if last_parent is not None:
-        out.append(InlineValues.from_parent(last_parent, name="inline values"))
+        if not isinstance(parent, IPyNbFile):
+            out.append(item)
+        elif id(parent) not in done:
+            done.add(id(parent))
+            out.extend(sorted(cells[id(parent)], key=lambda c: c.cell_num))
+            out.append(InlineValues.from_parent(parent, name="inline values"))
     items[:] = out

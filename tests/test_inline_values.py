@@ -12,9 +12,9 @@ from nbval_inline import mismatches, stored_values
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_nbval(nb_path: Path):
+def run_nbval(nb_path: Path, *extra: str):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "nbval_inline", "-p", "no:randomly",
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "nbval_inline", *(extra or ("-p", "no:randomly")),
                            "-p", "no:cacheprovider", "--rootdir", str(nb_path.parent), "-c", os.devnull,
                            "--nbval", str(nb_path)], capture_output=True, text=True, env=env, cwd=nb_path.parent)
 
@@ -61,3 +61,16 @@ def test_mismatches_lists_missing_and_changed_values():
         "markdown cell 2: {eval}`other` has no stored value (now '2')"]
     assert mismatches(copy.deepcopy(stored), {"share": "2", "other": None})[0] == \
         "markdown cell 1: {eval}`share` stored '1', now '2'"
+
+
+def test_random_test_order_keeps_each_notebooks_cells_in_order(tmp_path):
+    """pytest-randomly shuffles tests; a notebook's cells share one kernel and must still run in order."""
+    nb = tiny_notebook("", "8")  # share = d, an int: its text/plain is 8
+    nb.cells[0].source = "a = 1"
+    nb.cells[1:1] = [nbformat.v4.new_code_cell(f"{v} = {u} * 2") for u, v in zip("abc", "bcd")]
+    nb.cells.insert(4, nbformat.v4.new_code_cell("share = d"))
+    nbformat.write(nb, tmp_path / "chain.ipynb")
+    for seed in (1, 2, 3, 4):
+        run = run_nbval(tmp_path / "chain.ipynb", "-p", "randomly", f"--randomly-seed={seed}")
+        assert run.returncode == 0, run.stdout[-2000:]
+        assert "6 passed" in run.stdout
