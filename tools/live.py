@@ -20,6 +20,7 @@ import functools
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -148,6 +149,8 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=8000)
     ap.add_argument("--jupyter-port", type=int, default=8888)
     args = ap.parse_args(argv)
+    # `kill` (SIGTERM) stops both servers as Ctrl+C does, never leaving the Jupyter server behind
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with LiveSite(Path(args.site), args.port, args.jupyter_port) as live:
         print(f"Site with live explorers: {live.url}/  (Jupyter server {live.jupyter_url}, local only)")
         print("Open a section with an explorer and press Go live. Ctrl+C stops both servers.")
