@@ -7,13 +7,14 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS  ?= 2
 
-.PHONY: book vendor serve live test unit nbval lab execute clean bench help diff-setup mutate
+.PHONY: book vendor serve live test lint unit nbval lab execute clean bench help diff-setup mutate
 
 help:
 	@echo "make book     build the website into _build/html (creates .venv on first use)"
 	@echo "make serve    serve _build/html on http://127.0.0.1:8000 (works offline)"
 	@echo "make live     build, serve the site on http://127.0.0.1:8000 with a local Jupyter server: explorers go live"
-	@echo "make test     run every test: unit/property, explorers, coursework, nbval, book build, browser"
+	@echo "make test     run every test: lint, types, doctests, unit/property, explorers, coursework, nbval, book build, browser"
+	@echo "make lint     ruff, mypy and the doctests of mlsysim"
 	@echo "make lab      open the book in JupyterLab (MyST prose + widgets)"
 	@echo "make execute  re-execute notebooks in place (NB=book/x.ipynb for one)"
 	@echo "make bench    run the benchmarks in bench/"
@@ -46,10 +47,17 @@ serve:
 live: book
 	$(BIN)/python tools/live.py --site _build/html --port 8000 --jupyter-port 8888
 
-# One pytest run: unit/property/explorer/coursework/site tests + nbval over every notebook.
-# --dist loadfile keeps each notebook's cells on one worker (they share one kernel).
-test: book
+# Lint (ruff), types (mypy) and doctests of mlsysim, then one pytest run: unit/property/explorer/
+# coursework/site/browser tests + nbval over every notebook (text outputs and every {eval} value).
+# --dist loadfile keeps each notebook's cells on one worker (they share one kernel). Tests run in random
+# order (pytest-randomly; the seed is printed, --randomly-seed=N reproduces), Hypothesis derandomized.
+test: book lint
 	$(BIN)/pytest -n $(JOBS) --dist loadfile tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+lint: $(STAMP)
+	$(BIN)/ruff check mlsysim
+	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:randomly -p no:xdist --doctest-modules mlsysim
 
 unit: $(STAMP)
 	$(BIN)/pytest -n $(JOBS) tests -m "not site and not browser"
