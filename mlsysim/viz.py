@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib import ticker
 from matplotlib.artist import Artist
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -31,7 +31,7 @@ COLORS = {
 }
 _FILL = {k.replace("Line", ""): COLORS[k.replace("Line", "Fill")] for k in COLORS if k.endswith("Line")}
 
-STYLE = {
+STYLE: dict = {
     "figure.figsize": (7.0, 4.0), "figure.dpi": 110, "savefig.dpi": 160,
     "font.size": 10.5, "axes.titlesize": 11.5, "axes.labelsize": 10.5,
     "axes.spines.top": False, "axes.spines.right": False,
@@ -39,7 +39,7 @@ STYLE = {
     "axes.edgecolor": "#4b5563", "axes.labelcolor": COLORS["Text"],
     "xtick.color": "#374151", "ytick.color": "#374151",
     "legend.frameon": False, "lines.linewidth": 2.0,
-    "axes.prop_cycle": matplotlib.cycler(color=[COLORS[c] for c in
+    "axes.prop_cycle": cycler(color=[COLORS[c] for c in
                                                 ("BlueLine", "RedLine", "GreenLine", "OrangeLine", "VioletLine")]),
     "svg.hashsalt": "mlsysim",   # deterministic SVG ids
     "svg.fonttype": "none",      # SVG text stays text: smaller, selectable, sharp
