@@ -79,7 +79,9 @@ def read_roster_table(path) -> tuple[list[str], dict]:
     if ID_COLUMN not in header:
         raise CourseError(f"roster {path} has no '{ID_COLUMN}' column (found: {', '.join(header) or 'nothing'})")
     col = header.index(ID_COLUMN)
-    ids, seen, table = [], {}, {}
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    table: dict[str, dict[str, str]] = {}
     for lineno, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise CourseError(f"roster {path} is malformed: line {lineno} has {len(row)} fields, "

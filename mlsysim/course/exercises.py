@@ -29,7 +29,9 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from numbers import Integral, Real
+from typing import Any
 
 from . import params as _params
 
@@ -253,8 +255,8 @@ class Draw:
         self.param = param
         plo = getattr(param, "lo", None)
         phi = getattr(param, "hi", None)
-        self.lo = lo if lo is not None else plo
-        self.hi = hi if hi is not None else phi
+        lo = lo if lo is not None else plo
+        hi = hi if hi is not None else phi
         self.log = bool(getattr(param, "log", False) if log is None else log)
         self.integer = bool(getattr(param, "integer", False) if integer is None else integer)
         self.sig = int(sig)
@@ -262,8 +264,10 @@ class Draw:
         self.unit = unit if unit is not None else getattr(param, "unit", "")
         where = (f"{param.owner}.{param.name}" if param is not None and getattr(param, "owner", None)
                  else "Draw")
-        if self.lo is None or self.hi is None:
+        if lo is None or hi is None:
             raise ValueError(f"{where}: a variant input needs a finite range (lo and hi)")
+        self.lo: Real = lo
+        self.hi: Real = hi
         if (plo is not None and self.lo < plo) or (phi is not None and self.hi > phi):
             raise ValueError(f"{where}: the variant range [{self.lo:g}, {self.hi:g}] must lie inside the "
                              f"Param's valid range [{plo:g}, {phi:g}]")
@@ -338,6 +342,11 @@ def variant(**draws) -> Variant:
 
 class _Exercise:
     kind = "exercise"
+    id: str
+    key: Callable[[], Any]
+    points: float
+    title: str
+    answer_var: str
 
     def __init__(self, id: str, key, points: float = 1, title: str = ""):
         if not isinstance(id, str) or not id.isidentifier():
@@ -579,11 +588,12 @@ def _jsonable(x):
 def spec_json() -> str:
     """The declared variant inputs and exercises, as JSON (no key values)."""
     v = _REGISTRY["variant"]
-    out = {"variant": {}, "exercises": [e.spec() for e in _REGISTRY["exercises"].values()]}
+    variant_specs: dict[str, dict] = {}
+    out = {"variant": variant_specs, "exercises": [e.spec() for e in _REGISTRY["exercises"].values()]}
     if v is not None:
         for name, d in v.draws.items():
-            out["variant"][name] = {**d.spec(), "label": d.label or name, "unit": d.unit or "",
-                                    "source": d.source, "default": _jsonable(v.namespace.get(name))}
+            variant_specs[name] = {**d.spec(), "label": d.label or name, "unit": d.unit or "",
+                                   "source": d.source, "default": _jsonable(v.namespace.get(name))}
     return json.dumps(out)
 
 

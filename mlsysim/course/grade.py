@@ -238,7 +238,8 @@ def _static_checks(nb, sid: str, record: dict) -> list[tuple[str, str]]:
     recorded = record["students"][sid]["params"]
     injected = find_tagged(nb, INJECTED_TAG)
     if not injected:
-        problems.append(("params-altered", "the cell with your assigned inputs (tagged injected-parameters) is missing"))
+        problems.append(("params-altered",
+                         "the cell with your assigned inputs (tagged injected-parameters) is missing"))
     for i in injected:
         try:
             values = assigned_values(nb.cells[i].source)
@@ -249,8 +250,9 @@ def _static_checks(nb, sid: str, record: dict) -> list[tuple[str, str]]:
             if name not in values:
                 problems.append(("params-altered", f"{name} was removed from the injected-parameters cell"))
             elif not values_equal(values[name], value):
-                problems.append(("params-altered", f"{name} was changed from {value!r} to "
-                                                   f"{safe_text(repr(values[name]), 60)} in the injected-parameters cell"))
+                problems.append(("params-altered",
+                                 f"{name} was changed from {value!r} to "
+                                 f"{safe_text(repr(values[name]), 60)} in the injected-parameters cell"))
     tagged = find_tagged(nb, PARAMETERS_TAG)
     pristine = record.get("parameters_cell", {})
     if not tagged:
@@ -324,8 +326,8 @@ def _expressions(record: dict) -> dict:
     return expressions
 
 
-_RUN_KEYS = {"status": str, "errors": list, "expressions": dict, "detail": str, "seconds": (int, float),
-             "truncated": bool}
+_RUN_KEYS: dict[str, type | tuple[type, ...]] = {
+    "status": str, "errors": list, "expressions": dict, "detail": str, "seconds": (int, float), "truncated": bool}
 
 
 def _parse_result(stdout: bytes) -> dict | None:
@@ -359,8 +361,9 @@ def _run_one(sandbox, st: Student, expressions: dict, timeout: float, slot: int,
             continue
         run = _parse_result(outcome.stdout)
         if outcome.killed:
-            return {"status": "timeout", "errors": [], "expressions": {}, "timeout_cell": None, "seconds": outcome.seconds,
-                    "detail": "the sandbox was stopped at the wall-clock limit", "truncated": False}
+            return {"status": "timeout", "errors": [], "expressions": {}, "timeout_cell": None,
+                    "seconds": outcome.seconds, "detail": "the sandbox was stopped at the wall-clock limit",
+                    "truncated": False}
         if run is not None and run["status"] != "kernel-failed":
             return run
         problem = (f"the kernel could not start ({safe_text(run['detail'], 160)})" if run is not None else
@@ -486,7 +489,8 @@ def _check_run(st: Student, record: dict, timeout: float) -> bool:
         return False
     if run["status"] != "ok":
         if run["status"] == "timeout":
-            where = f"Cell {run['timeout_cell']} was still running" if run.get("timeout_cell") else "It was still running"
+            where = (f"Cell {run['timeout_cell']} was still running" if run.get("timeout_cell")
+                     else "It was still running")
             st.flag("timeout", f"{where} when the time limit ({timeout:g} s for the whole notebook) ran out.")
         else:
             st.flag(run["status"], safe_text(run.get("detail", ""), 300) or None)
@@ -520,6 +524,7 @@ def _score(st: Student, record: dict, timeout: float, manual: dict, late: dict) 
         if not gradable:
             verdicts[eid] = Verdict("not-graded", "not graded: " + (st.status[0] if st.status else "not run"))
         else:
+            assert st.run is not None                  # _check_run is True only when there is a run
             verdicts[eid] = _verdict(ex, st.run["expressions"].get(f"answer:{eid}"), keys[eid], plausible.get(eid))
             verdicts[eid].key = keys[eid]
             if ex.get("explain_var"):
@@ -710,7 +715,8 @@ def _report(record, results, state, matched, max_points, opts, seconds, warnings
             lines += [f"  - {n}" for n in state[r["student"]].notes]
     if matched.duplicates:
         lines += ["", "## Several files for one student (the newest was graded)", ""]
-        lines += [f"- {sid}: " + ", ".join(safe_text(n, 120) for n in names) for sid, names in matched.duplicates.items()]
+        lines += [f"- {sid}: " + ", ".join(safe_text(n, 120) for n in names)
+                  for sid, names in matched.duplicates.items()]
     by_name = [sid for sid, how in matched.how.items() if how == "file name"]
     if by_name:
         lines += ["", "## Matched by file name (the notebook records no identity of this assignment)", ""]

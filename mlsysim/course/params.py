@@ -201,11 +201,14 @@ def assigned_values(source: str) -> dict:
     tree = ast.parse(source)
     out = {}
     for node in tree.body:
-        targets, value = [], None
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             targets, value = [node.target], node.value
+        if value is None:                  # not an assignment: targets is empty, nothing to record
+            continue
         for t in targets:
             if isinstance(t, ast.Name):
                 try:

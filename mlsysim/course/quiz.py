@@ -61,7 +61,9 @@ class Quiz(W.VBox):
         self.title, self.questions = str(title), list(questions)
         if not self.questions:
             raise ValueError("a quiz needs at least one question")
-        self.choices, self.buttons, self.feedback = [], [], []
+        self.choices: list[W.RadioButtons] = []
+        self.buttons: list[W.Button] = []
+        self.feedback: list[W.HTML] = []
         children = [W.HTML(f"<b>{html.escape(self.title)}</b>")]
         for i, q in enumerate(self.questions):
             radio = W.RadioButtons(options=q.options, value=None, layout=W.Layout(width="auto"))

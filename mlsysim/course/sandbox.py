@@ -111,12 +111,16 @@ class Sandbox:
     def argv(self, slot: int, cpu_seconds: float, tmp: str = "/tmp") -> list[str]:
         if self.unsafe:
             return self.limits(cpu_seconds) + self.python(tmp)
+        assert self.bwrap is not None, "probe() reports a missing bwrap before any sandboxed run"
         a = [self.bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
         if not self.root:
             a.insert(1, "--unshare-user")
         for d in SYSTEM_DIRS:
             a += ["--ro-bind-try", d, d]
+        # The private /tmp first: the environment and the package are bound after it, so a clone or venv
+        # that lives under /tmp (a CI checkout, say) is still visible, read-only, inside the sandbox.
+        a += ["--perms", "01777", "--tmpfs", "/tmp"]
         made = set()
         for p in self.ro_paths():
             parts = Path(p).parts
@@ -126,7 +130,7 @@ class Sandbox:
                     a += ["--perms", "0755", "--dir", parent]
                     made.add(parent)
             a += ["--ro-bind", p, p]
-        a += ["--perms", "01777", "--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
+        a += ["--chdir", "/tmp", "--clearenv"]
         for k, v in self.environment().items():
             a += ["--setenv", k, v]
         if self.root:
@@ -182,11 +186,13 @@ class Sandbox:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True, env=env,
                                 cwd=env["TMPDIR"] if env else None)
-        out, err = [], []
+        out: list[bytes] = []
+        err: list[bytes] = []
         threads = [threading.Thread(target=_reader, args=(proc.stdout, stdout_cap, out), daemon=True),
                    threading.Thread(target=_reader, args=(proc.stderr, stderr_cap, err), daemon=True)]
         for t in threads:
             t.start()
+        assert proc.stdin is not None                      # stdin=PIPE above
         try:
             proc.stdin.write(stdin)
             proc.stdin.close()
