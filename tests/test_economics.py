@@ -267,7 +267,7 @@ def test_summary_scenarios(summary):
     assert (summary["mttr"].worst, summary["mttr"].best) == pytest.approx((5.0, 84.0))
     assert summary["deploy_gap"].best == pytest.approx(365 / 4)
     drift = summary["drift"]
-    assert drift.cross_days == pytest.approx((365 / 12) * 3 * 0.02 / 0.13)
+    assert drift.cross_days == pytest.approx(30 * 3 * 0.02 / 0.13)   # the book's 30-day month (core.constants)
     assert drift.T_star < 7
     assert summary["skew"].exposure_slow == pytest.approx(0.12 * 42)
 

@@ -74,3 +74,16 @@ def test_random_test_order_keeps_each_notebooks_cells_in_order(tmp_path):
         run = run_nbval(tmp_path / "chain.ipynb", "-p", "randomly", f"--randomly-seed={seed}")
         assert run.returncode == 0, run.stdout[-2000:]
         assert "6 passed" in run.stdout
+
+
+def test_svg_figures_are_not_compared_like_png(tmp_path):
+    """Stored notebooks keep no figures (stored_form); a cell that draws an SVG figure must still pass."""
+    nb = tiny_notebook("share = 1", "1")
+    nb.cells.insert(1, nbformat.v4.new_code_cell(
+        "from IPython.display import SVG, display\n"
+        "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>'))",
+        execution_count=2,
+        outputs=[nbformat.v4.new_output("display_data", data={"text/plain": "<IPython.core.display.SVG object>"})]))
+    nbformat.write(nb, tmp_path / "figure.ipynb")
+    run = run_nbval(tmp_path / "figure.ipynb")
+    assert run.returncode == 0, run.stdout[-2000:]
