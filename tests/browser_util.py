@@ -8,9 +8,17 @@ needs the network fails its test instead of silently fetching from a CDN.
 """
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,3 +88,51 @@ def screenshot(target, name: str, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     target.screenshot(path=str(path), **kwargs)
     return path
+
+
+@contextmanager
+def jupyter_lab(home: Path, root: Path, settings: dict, out: Path):
+    """A real `jupyter lab` of this venv on 127.0.0.1, serving `root`, with JupyterLab `settings`
+    ({plugin settings file: values}) and config/runtime/workspaces under `home`; yields base URL and
+    token. Its log goes to `out/server.log`; it is stopped (with its kernels) on exit."""
+    for rel, value in settings.items():
+        f = home / "settings" / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(value))
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "PYTHONUNBUFFERED": "1"}
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+           "--LabApp.expose_app_in_browser=True"]       # lets the tests read the app's state
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    out.mkdir(parents=True, exist_ok=True)
+    log = open(out / "server.log", "w")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {proc.returncode}; see {out / 'server.log'}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.perf_counter() - started > 120:
+                pytest.fail(f"jupyter lab did not answer within 120 s; see {out / 'server.log'}")
+            time.sleep(0.5)
+        print(f"jupyter lab ready in {time.perf_counter() - started:.1f} s")
+        yield {"base": base, "token": token}
+    finally:
+        proc.send_signal(signal.SIGTERM)            # jupyter_server shuts its kernels down on SIGTERM
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)     # our own process group only
+            proc.wait()
+        log.close()

@@ -17,20 +17,13 @@ Screenshots go to `test-artifacts/jupyterlab/`; the server log and browser conso
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-import secrets
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from browser_util import ARTIFACTS, ROOT, Recorder, free_port, screenshot
+from browser_util import ARTIFACTS, ROOT, Recorder, jupyter_lab, screenshot
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = "book/retraining_economics.ipynb"
@@ -61,49 +54,9 @@ def _sha(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    home = tmp_path_factory.mktemp("lab")
-    for rel, value in SETTINGS.items():
-        f = home / "settings" / rel
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(value))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "PYTHONUNBUFFERED": "1"}
-    port, token = free_port(), secrets.token_hex(16)
-    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.token={token}", f"--ServerApp.root_dir={ROOT}", "--ServerApp.port_retries=0",
-           "--LabApp.expose_app_in_browser=True"]       # lets the test read the kernel's status
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "failure.png").unlink(missing_ok=True)
-    log = open(OUT / "server.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode}; see {OUT / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - started > 120:
-                pytest.fail(f"jupyter lab did not answer within 120 s; see {OUT / 'server.log'}")
-            time.sleep(0.5)
-        print(f"jupyter lab ready in {time.perf_counter() - started:.1f} s")
-        yield {"base": base, "token": token}
-    finally:
-        proc.send_signal(signal.SIGTERM)            # jupyter_server shuts its kernels down on SIGTERM
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)     # our own process group only
-            proc.wait()
-        log.close()
+    with jupyter_lab(tmp_path_factory.mktemp("lab"), ROOT, SETTINGS, OUT) as server:
+        yield server
 
 
 def test_reader_runs_the_retraining_notebook_and_moves_the_explorer(lab, browser):

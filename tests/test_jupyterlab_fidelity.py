@@ -13,21 +13,14 @@ as for a student), waits past several autosave intervals, and closes it. Then:
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from browser_util import ARTIFACTS, ROOT, free_port, screenshot
+from browser_util import ARTIFACTS, ROOT, jupyter_lab, screenshot
 
 pytestmark = pytest.mark.browser
 OUT = ARTIFACTS / "jupyterlab-fidelity"
@@ -48,46 +41,8 @@ def lab_copy(tmp_path_factory):
     home = tmp_path_factory.mktemp("labfid")
     root = home / "root"
     shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    for rel, value in SETTINGS.items():
-        f = home / "settings" / rel
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(value))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "PYTHONUNBUFFERED": "1"}
-    port, token = free_port(), secrets.token_hex(16)
-    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
-           "--LabApp.expose_app_in_browser=True"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    OUT.mkdir(parents=True, exist_ok=True)
-    log = open(OUT / "server.log", "w")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode}; see {OUT / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() - started > 120:
-                pytest.fail(f"jupyter lab did not answer within 120 s; see {OUT / 'server.log'}")
-            time.sleep(0.5)
-        yield {"base": base, "token": token, "root": root}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+    with jupyter_lab(home, root, SETTINGS, OUT) as server:
+        yield {**server, "root": root}
 
 
 CURRENT = "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context ? w.context.path : null; }"
