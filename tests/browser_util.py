@@ -8,6 +8,8 @@ needs the network fails its test instead of silently fetching from a CDN.
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import secrets
@@ -16,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -136,3 +139,23 @@ def jupyter_lab(home: Path, root: Path, settings: dict, out: Path):
             os.killpg(proc.pid, signal.SIGKILL)     # our own process group only
             proc.wait()
         log.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve_site(directory: Path):
+    """The built site served by a static file server on 127.0.0.1 (a free port); yields its base URL."""
+    if not (directory / "book").is_dir():
+        pytest.fail(f"{directory} has no pages: build the book first (make book)")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
+                                             functools.partial(_QuietHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -13,14 +13,11 @@ may leave 127.0.0.1.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import sys
-import threading
 
 import pytest
 
-from browser_util import ARTIFACTS, HTML, ROOT, free_port, screenshot
+from browser_util import ARTIFACTS, HTML, ROOT, screenshot, serve_site
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -43,21 +40,10 @@ def widget_pages() -> list[str]:
                   if "application/vnd.jupyter.widget-view+json" in p.read_text(encoding="utf-8"))
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def static_site():
-    if not (HTML / "book").is_dir():
-        pytest.fail(f"{HTML} has no pages: build the book first (make book)")
-    port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(HTML)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}/"
-    server.shutdown()
-    server.server_close()
+    with serve_site(HTML) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

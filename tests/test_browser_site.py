@@ -13,15 +13,11 @@ Screenshots of key pages go to `test-artifacts/site/`.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
-from pathlib import Path
 
 import pytest
 
-from browser_util import HTML, ROOT, Recorder, free_port, screenshot
+from browser_util import HTML, ROOT, Recorder, screenshot, serve_site
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 RAW = re.compile(r"\{(eval|glue|python|numref|ref|eq|term|doc|cite)[:}]|\?\?|^:::|Traceback \(most recent"
@@ -33,22 +29,10 @@ def page_paths() -> list[str]:
     return ["index.html"] + pages
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site():
-    if not (HTML / "book").is_dir():
-        pytest.fail(f"{HTML} has no pages: build the book first (make book)")
-    port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(HTML)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}/"
-    server.shutdown()
-    server.server_close()
+    with serve_site(HTML) as base:
+        yield base
 
 
 class Visit:
