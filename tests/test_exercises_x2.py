@@ -23,7 +23,8 @@ def load_namespace(name):
 SECTIONS = {
     "pipelines": ({"ex1": "numeric", "ex2": "choice"}, ["ex_annual_revenue", "ex_automation_cost"]),
     "model_validation": ({"ex1": "numeric", "ex2": "choice"}, ["ex_end_offline", "ex_psi_alert"]),
-    "deployment": ({"ex1": "numeric", "ex2": "choice"}, ["ex_baseline_rate", "ex_daily_users"]),
+    "deployment": ({"ex1": "numeric", "ex2": "choice", "ex3": "numeric", "ex4": "choice"},
+                   ["ex_baseline_rate", "ex_daily_users", "ex_canary_share", "ex_risk_budget"]),
     "serving": ({"ex1": "numeric", "ex2": "choice"}, ["ex_slo_p99", "ex_model_speedup"]),
     "infrastructure": ({"ex1": "numeric", "ex2": "numeric", "ex3": "choice"},
                        ["ex_context_tokens", "ex_utilization"]),
@@ -130,11 +131,38 @@ def test_keys_valid_for_drawn_variants(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_both_decisions_occur(name):
     exercises, _ = SECTIONS[name]
-    choice = next(i for i, k in exercises.items() if k == "choice")
     ns = load_namespace(name)
     drawn = _draw(name, [f"s{k}" for k in range(30)], seed=7)
-    decisions = {_keys(ns, [choice], v["params"])[choice] for v in drawn.values()}
-    assert decisions == set(ns[choice].options)
+    for choice in (i for i, k in exercises.items() if k == "choice"):   # every option of every decision
+        decisions = {_keys(ns, [choice], v["params"])[choice] for v in drawn.values()}
+        assert decisions == set(ns[choice].options), (choice, decisions)
+
+
+def test_deployment_canary_keys_match_the_model():
+    """Exercises 3 and 4 of deployment check the canary duration and the rollback plan of
+    mlsysim.models.rollout, recomputed here from the inputs without the notebook's class."""
+    from mlsysim.models import rollout
+    ns = load_namespace("deployment")
+    saved = {k: ns[k] for k in ns["inputs"].draws}
+    cases = [(0.90, 0.02, 0.05, 20_000.0, 100.0), (0.95, 0.01, 0.02, 500_000.0, 60.0),
+             (0.88, 0.05, 0.1, 10_000.0, 2_000.0), (0.97, 0.012, 0.08, 900_000.0, 1_500.0)]
+    plans = set()
+    try:
+        for p, d, s, r, b in cases:
+            ns.update(ex_canary_accuracy=p, ex_canary_drop=d, ex_canary_share=s, ex_requests_per_hour=r,
+                      ex_risk_budget=b)
+            n = math.ceil(rollout.canary_predictions(p, d))
+            hours = n / (r * s)
+            assert ns["ex3"].key() == pytest.approx(hours, rel=1e-12)
+            exposure = {t: d * s * r * (hours + lim) for t, lim in (("delayed", 4), ("rapid", 0.25),
+                                                                   ("immediate", 1 / 60))}
+            fits = [t for t in ("delayed", "rapid", "immediate") if exposure[t] <= b]
+            expected = f"{fits[0]} rollback" if fits else "shadow first"
+            assert ns["ex4"].key() == expected, (p, d, s, r, b, exposure)
+            plans.add(expected)
+    finally:
+        ns.update(saved)
+    assert len(plans) >= 3          # the cases exercise different branches of the plan
 
 
 @pytest.mark.parametrize("name", NAMES)
