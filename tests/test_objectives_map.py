@@ -5,14 +5,25 @@ when a mapped explorer or exercise no longer exists in its notebook, or when an 
 without an explorer or a checked exercise. Notebooks are parsed, not executed: an explorer is an
 `explore(…, title="…")` call in a code cell; a checked exercise is an `…Exercise("exN", …)` definition
 with a self-check cell calling `exN.check(`.
+
+The map also says *what* each exercise checks, so that an objective cannot be "covered" by an exercise
+on something else. Its exercises column lists the parts of the objective, each in the objective's own
+words, with the exercises that check that part, each as
+``part: `notebook:exN` (`Class.attribute` ← `module.function`)``. The test reads the exercise's answer
+key in the notebook and fails unless the key builds ``Class`` and reads ``attribute``, and ``attribute``
+is computed in ``Class`` from ``mlsysim.models.module.function`` (followed through ``execute()`` and
+``output()``); and it fails when a part listed in ``PARTS`` below, or the part's words in the objective,
+disappear.
 """
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 
@@ -33,6 +44,30 @@ def chapter_objectives() -> list[str]:
     return [_plain(b) for b in re.split(r"\n- ", box.group(1))[1:]]
 
 
+#: The parts of each chapter objective that checked exercises must exercise: objective number → {the
+#: objective's own words → the mlsysim.models modules whose formulas compute that part}. A map entry
+#: for the part must name a function of one of these modules (an A/B-test formula does not check a
+#: canary), and removing a part from the map, or every exercise of a part, fails the test.
+PARTS = {
+    1: {"silent failures": {"ops_costs", "retraining"},
+        "makes operational monitoring a requirement": {"ops_costs", "retraining"}},
+    2: {"say which piece of infrastructure pays each one down": {"ops_costs"}},
+    3: {"feature stores": {"ops_costs"}, "CI/CD pipelines": {"skew"}},
+    4: {"the retraining staleness model": {"retraining"}, "how often to retrain": {"retraining", "monitoring"},
+        "where to spend engineering effort": {"pipelines"}},
+    5: {"quantifies data drift with the PSI": {"drift"},
+        "detects degradation at several layers of observability": {"monitoring", "skew"},
+        "implement and budget monitoring": {"monitoring"}},
+    6: {"canary releases": {"rollout"}, "shadow deployments": {"rollout"},
+        "plan tiered rollback for different levels of risk": {"rollout"}},
+    7: {"structured incident response": {"incidents"}, "debugging": {"incidents"}},
+    8: {"assess an organisation's MLOps maturity": {"economics"},
+        "what each level implies for its infrastructure and automation": {"economics"}},
+}
+
+_ENTRY = re.compile(r"`(\w+):(\w+)`\s*\(`(\w+)\.(\w+)`\s*←\s*`(\w+)\.(\w+)`\)")
+
+
 def objectives_map() -> list[dict]:
     page = (BOOK / "instructors.md").read_text(encoding="utf-8")
     table = re.search(r"## Objectives map\n.*?\n\| Objective \| Explorers \| Checked exercises \|\n\|[-:| ]+\|\n"
@@ -41,10 +76,18 @@ def objectives_map() -> list[dict]:
     rows = []
     for line in table.group(1).splitlines():
         objective, explorers, exercises = [c.strip() for c in line.strip("|").split("|")]
+        parts = {}
+        for chunk in exercises.split(";"):
+            part, sep, entries = chunk.partition(":")
+            assert sep and _ENTRY.search(entries), \
+                f"map entry {chunk.strip()!r} must read 'part: `notebook:exN` (`Class.attr` ← `module.function`)'"
+            parts[_plain(part)] = [dict(zip(("notebook", "exercise", "cls", "attr", "module", "function"), m))
+                                   for m in _ENTRY.findall(entries)]
         rows.append({
             "objective": objective,
             "explorers": re.findall(r"([^;]+?)\s*\(`(\w+)`\)", explorers),
-            "exercises": re.findall(r"`(\w+):(\w+)`", exercises),
+            "exercises": [(e["notebook"], e["exercise"]) for es in parts.values() for e in es],
+            "parts": parts,
         })
     return rows
 
@@ -100,6 +143,142 @@ def test_each_objective_has_a_live_explorer_and_a_checked_exercise(row):
     for name, ex in row["exercises"]:
         _, checked = notebook_parts(name)
         assert ex in checked, f"{name} has no checked exercise {ex} (it has {sorted(checked)})"
+
+
+_tm = TransformerManager()
+
+
+def _trees(name: str) -> list[ast.Module]:
+    """The parsed code cells of a notebook (IPython syntax turned into Python first)."""
+    cells = nbformat.read(BOOK / f"{name}.ipynb", as_version=4).cells
+    return [ast.parse(_tm.transform_cell(c.source)) for c in cells if c.cell_type == "code"]
+
+
+def exercise_key(trees: list[ast.Module], ex: str) -> ast.AST:
+    """The code that computes an exercise's answer key: the `key=` lambda's body, or the helper
+    function that `key=` names."""
+    for tree in trees:
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.endswith("Exercise")
+                    and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == ex):
+                key = next((k.value for k in node.keywords if k.arg == "key"), None)
+                assert key is not None, f"{ex} declares no key="
+                if isinstance(key, ast.Lambda):
+                    return key.body
+                assert isinstance(key, ast.Name), f"{ex}: key= must be a lambda or the name of a helper function"
+                helpers = [f for t in trees for f in ast.walk(t) if isinstance(f, ast.FunctionDef) and f.name == key.id]
+                assert helpers, f"{ex}: key helper {key.id} is not defined in the notebook"
+                return helpers[0]
+    raise AssertionError(f"no exercise {ex} is declared")
+
+
+def _targets(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return [f"self.{node.attr}"]
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [t for e in node.elts for t in _targets(e)]
+    if isinstance(node, ast.Subscript):
+        return _targets(node.value)
+    return []
+
+
+def model_calls_behind(trees: list[ast.Module], cls: str, attr: str) -> set[str] | None:
+    """The `module.function` calls of mlsysim.models that `self.attr` of class `cls` depends on, followed
+    through the assignments of its execute() and output() (None when neither assigns the attribute)."""
+    models = {a.asname or a.name for t in trees for n in ast.walk(t)
+              if isinstance(n, ast.ImportFrom) and n.module == "mlsysim.models" for a in n.names}
+    classes = [c for t in trees for c in ast.walk(t) if isinstance(c, ast.ClassDef) and c.name == cls]
+    assert classes, f"class {cls} is not defined in the notebook"
+    deps: dict[str, set[str]] = {}
+    calls: dict[str, set[str]] = {}
+    for method in (f for f in classes[0].body if isinstance(f, ast.FunctionDef) and f.name in ("execute", "output")):
+        for n in ast.walk(method):
+            if isinstance(n, ast.Assign):
+                targets, value = n.targets, n.value
+            elif isinstance(n, (ast.AnnAssign, ast.AugAssign)) and n.value is not None:
+                targets, value = [n.target], n.value
+            elif isinstance(n, (ast.For, ast.comprehension)):
+                targets, value = [n.target], n.iter
+            else:
+                continue
+            used = {f"self.{m.attr}" for m in ast.walk(value)
+                    if isinstance(m, ast.Attribute) and isinstance(m.value, ast.Name) and m.value.id == "self"}
+            used |= {m.id for m in ast.walk(value) if isinstance(m, ast.Name)}
+            made = {f"{m.func.value.id}.{m.func.attr}" for m in ast.walk(value)
+                    if isinstance(m, ast.Call) and isinstance(m.func, ast.Attribute)
+                    and isinstance(m.func.value, ast.Name) and m.func.value.id in models}
+            for t in (t for target in targets for t in _targets(target)):
+                deps.setdefault(t, set()).update(used)
+                calls.setdefault(t, set()).update(made)
+    start = f"self.{attr}"
+    if start not in deps:
+        return None
+    seen, todo, found = set(), [start], set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            found |= calls.get(name, set())
+            todo += [d for d in deps.get(name, ()) if d in deps]
+    return found
+
+
+def test_the_map_names_the_parts_of_each_objective():
+    objectives, rows = chapter_objectives(), objectives_map()
+    assert sorted(PARTS) == list(range(1, len(objectives) + 1)), "PARTS must list every chapter objective"
+    for i, (objective, row) in enumerate(zip(objectives, rows), 1):
+        for part, modules in PARTS[i].items():
+            assert part.lower() in objective.lower(), f"objective {i} no longer says {part!r}: {objective!r}"
+            assert row["parts"].get(part), f"objective {i}: no checked exercise for the part {part!r} in the map"
+            for e in row["parts"][part]:
+                assert e["module"] in modules, \
+                    (f"objective {i}, {part!r}: {e['notebook']}:{e['exercise']} is computed with "
+                     f"{e['module']}.{e['function']}, not with a formula of {sorted(modules)}")
+        for part in row["parts"]:
+            assert part.lower() in objective.lower(), f"map row {i} names a part {part!r} the objective does not say"
+
+
+@pytest.mark.parametrize("row", objectives_map(), ids=lambda r: r["objective"][:40])
+def test_each_mapped_exercise_computes_its_part_with_the_named_model(row):
+    import importlib
+    for part, entries in row["parts"].items():
+        for e in entries:
+            where = f"{e['notebook']}:{e['exercise']} ({part})"
+            trees = _trees(e["notebook"])
+            key = exercise_key(trees, e["exercise"])
+            built = {n.func.id for n in ast.walk(key) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            read = {n.attr for n in ast.walk(key) if isinstance(n, ast.Attribute)}
+            assert e["cls"] in built, f"{where}: the answer key does not build {e['cls']} (it builds {sorted(built)})"
+            assert e["attr"] in read, f"{where}: the answer key does not read .{e['attr']}"
+            behind = model_calls_behind(trees, e["cls"], e["attr"])
+            assert behind is not None, f"{where}: {e['cls']}.{e['attr']} is not computed in execute() or output()"
+            call = f"{e['module']}.{e['function']}"
+            assert call in behind, f"{where}: {e['cls']}.{e['attr']} is not computed with {call} (it uses {sorted(behind)})"
+            module = importlib.import_module(f"mlsysim.models.{e['module']}")
+            assert callable(getattr(module, e["function"], None)), f"{where}: mlsysim.models has no {call}"
+
+
+def test_the_key_analysis_catches_a_key_on_another_model():
+    """The check above can fail: a key that reads the A/B test's users is not the canary's duration."""
+    tree = ast.parse(
+        "from mlsysim.models import experiments, rollout\n"
+        "class Canary:\n"
+        "    def execute(self):\n"
+        "        self.n = experiments.sample_size(self.s, self.d)\n"
+        "        n = rollout.canary_predictions(self.p, self.d)\n"
+        "        self.hours = rollout.canary_hours(n, self.r, self.share)\n"
+        "    def output(self):\n"
+        "        self.hours_str = str(self.hours)\n"
+        "ex3 = NumericExercise('ex3', key=lambda: Canary(p=1).n)\n")
+    both = {"rollout.canary_hours", "rollout.canary_predictions"}       # through the local n
+    assert model_calls_behind([tree], "Canary", "hours") == both
+    assert model_calls_behind([tree], "Canary", "hours_str") == both
+    assert model_calls_behind([tree], "Canary", "n") == {"experiments.sample_size"}
+    assert model_calls_behind([tree], "Canary", "missing") is None
+    key = exercise_key([tree], "ex3")
+    assert {n.attr for n in ast.walk(key) if isinstance(n, ast.Attribute)} == {"n"}
 
 
 # Sections that open with 2–4 objectives and close with a wrap-up (proseA's; proseB's may be added).
