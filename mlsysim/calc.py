@@ -66,7 +66,7 @@ class Param:
     """
 
     __slots__ = ("default", "unit", "lo", "hi", "log", "integer", "label", "doc", "step",
-                 "choices", "name", "owner")
+                 "choices", "name", "owner", "_owner_class")
 
     def __init__(self, default, *, unit: str = "", lo=None, hi=None, log: bool = False,
                  integer: bool = False, label: str | None = None, doc: str = "", step=None,
@@ -76,15 +76,25 @@ class Param:
         self.choices = tuple(choices) if choices is not None else None
         self.name = None
         self.owner = None
+        self._owner_class: type | None = None
         if log and (lo is None or lo <= 0):
             raise ValueError("a log-scaled Param needs a positive lower bound lo")
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"Param bounds are reversed: lo={lo} > hi={hi}")
 
     def __set_name__(self, owner, name):
-        self.name, self.owner = name, owner.__name__
+        if self._owner_class is not None:
+            # Already declared by another class (``drift_rate = RetrainingInterval.drift_rate``): that
+            # class keeps it; Calculation.__init_subclass__ gives ``owner`` its own copy.
+            return
+        self.name, self.owner, self._owner_class = name, owner.__name__, owner
         if self.label is None:
             self.label = name.replace("_", " ")
+
+    def copy(self) -> Param:
+        """An unbound Param with the same default, unit, range, label and presentation."""
+        return Param(self.default, unit=self.unit, lo=self.lo, hi=self.hi, log=self.log, integer=self.integer,
+                     label=self.label, doc=self.doc, step=self.step, choices=self.choices)
 
     # -- presentation --------------------------------------------------------------------------
     def allowed(self) -> str:
@@ -167,6 +177,13 @@ class Calculation:
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
+        for name, value in list(vars(cls).items()):
+            # A Param taken over from another scenario (so that this one declares the same input)
+            # becomes this class's own copy: messages name this class, and the other is untouched.
+            if isinstance(value, Param) and (value._owner_class is not cls or value.name != name):
+                own = value.copy()
+                own.__set_name__(cls, name)
+                setattr(cls, name, own)
         params: dict[str, Param] = {}
         for base in reversed(cls.__mro__[1:]):
             params.update(getattr(base, "_params", {}))
@@ -236,6 +253,15 @@ class Calculation:
     def with_(self, **overrides) -> Calculation:
         """A new run of the same scenario with some inputs changed."""
         return type(self)(**{**self.inputs(), **overrides})
+
+    def scaled(self, **factors) -> Calculation:
+        """A new run with some inputs multiplied by a factor: ``calc.scaled(drift_rate=4)`` runs the
+        scenario with four times the drift rate (validated like any other input)."""
+        unknown = sorted(set(factors) - set(self._params))
+        if unknown:
+            raise ParamError(f"{type(self).__name__} has no parameter {', '.join(map(repr, unknown))}; "
+                             f"its parameters are: {', '.join(self._params)}.")
+        return self.with_(**{name: getattr(self, name) * factor for name, factor in factors.items()})
 
     def changed(self) -> dict:
         """Inputs that differ from the class defaults."""

@@ -200,3 +200,17 @@ def test_lab_explorer_rejects_bad_input_readably(ns):
     assert "not a number" in ex.error
     ex.set(n_serving="5000")
     assert ex.error is None
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_normal_samples_draw_reference_then_serving_from_one_generator():
+    rng = np.random.default_rng(7)
+    z_ref, z_srv = rng.standard_normal(5), rng.standard_normal(3)
+    ref, srv = drift.normal_samples(np.random.default_rng(7), 5, 3, 50.0, 10.0, shift=5.0, spread=2.0)
+    np.testing.assert_allclose(ref, 50.0 + 10.0 * z_ref, rtol=1e-15)
+    np.testing.assert_allclose(srv, 55.0 + 20.0 * z_srv, rtol=1e-15)
+    ref, srv = drift.normal_samples(np.random.default_rng(1), 20_000, 20_000, 3.0, 2.0, shift=-1.0, spread=3.0)
+    assert abs(ref.mean() - 3.0) < 0.05 and abs(srv.mean() - 2.0) < 0.1
+    assert abs(ref.std() - 2.0) < 0.05 and abs(srv.std() - 6.0) < 0.1
+    with pytest.raises(ValueError, match="positive"):
+        drift.normal_samples(np.random.default_rng(0), 5, 5, 0.0, 1.0, spread=0.0)

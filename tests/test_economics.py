@@ -292,3 +292,32 @@ def test_breakeven_incidents_is_cost_over_incident_cost_not_its_inverse():
     assert M.breakeven_incidents is E.breakeven_incidents      # one formula
     with pytest.raises(ValueError, match="incident_cost"):
         E.breakeven_incidents(30_000, -5)
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_gap_remaining_is_ceiling_minus_improved():
+    assert E.gap_remaining(0.79, 0.825) == pytest.approx(0.035, rel=1e-12)
+    assert E.gap_remaining(0.9, 0.825) == pytest.approx(-0.075, rel=1e-12)
+
+
+def test_phase_durations_split_the_project_by_share():
+    assert E.phase_durations((0.6, 0.25, 0.15), 20) == pytest.approx([12.0, 5.0, 3.0], rel=1e-12)
+    assert E.phase_durations([0.5], 7) == [3.5]
+    with pytest.raises(ValueError, match="fractions"):
+        E.phase_durations((1.2, 0.1), 10)
+    with pytest.raises(ValueError, match="total"):
+        E.phase_durations((0.5, 0.5), -1)
+
+
+def test_setup_cost_adds_engineering_time_to_the_fixed_cost():
+    assert E.setup_cost(20_000, 1.5, 12_000) == 38_000
+    assert E.setup_cost(0, 2, 7_000) == 14_000
+    with pytest.raises(ValueError, match="fte_months"):
+        E.setup_cost(1_000, -1, 7_000)
+
+
+def test_running_cost_sums_every_component():
+    assert E.running_cost(6_000, 12_500, 2_500) == 21_000
+    assert E.running_cost(7) == 7 and E.running_cost() == 0
+    with pytest.raises(ValueError, match=r"annual_costs\[1\]"):
+        E.running_cost(1_000, -5)

@@ -328,3 +328,11 @@ def test_defaults_are_the_books_conventions():
     assert ex.z_values() == ex.z_values(0.05, 0.80, True)
     assert ex.absolute_effect(0.1, 0.2) == pytest.approx(0.02)
     assert ex.absolute_effect(0.1, 0.2, relative=False) == 0.2
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_treatment_rate_adds_the_effect_to_the_baseline():
+    assert ex.treatment_rate(0.05, 0.001) == pytest.approx(0.051, rel=1e-12)
+    assert ex.treatment_rate(0.2, -0.05) == pytest.approx(0.15, rel=1e-12)
+    with pytest.raises(ValueError):
+        ex.treatment_rate(0.0, 0.01)

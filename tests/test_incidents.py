@@ -286,3 +286,26 @@ def test_fraud_case_formulas_by_hand():
     for f in (lambda: I.frauds_caught(1, 0), lambda: I.fraud_prevalence(1, 0), lambda: I.false_alert_rate_drop(1, -1)):
         with pytest.raises(ValueError, match="positive"):
             f()
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_alerts_avoided_per_year():
+    assert I.alerts_avoided_per_year(1_000, 800) == 73_000
+    assert I.alerts_avoided_per_year(1_000, 800, 360) == 72_000
+    assert I.alerts_avoided_per_year(50, 80) == -10_950
+
+
+def test_slice_error_attributions_separate_the_slice_from_the_rest():
+    w, baseline = [2.0, 1.0], [0.5, 0.5]
+    X = [[1, 0], [3, 1], [0, 0], [1, 4], [2, 2]]
+    errors = [True, True, False, True, True]
+    tablet = [False, True, False, False, True]
+    r = I.slice_error_attributions(w, X, baseline, errors, tablet)
+    assert r.n_errors == 2 and r.first_error == 1
+    # |φ| = |w·(x − baseline)|: rows 1 and 4 in the slice, rows 0 and 3 outside it
+    np.testing.assert_allclose(r.mean_abs_slice, [(5.0 + 3.0) / 2, (0.5 + 1.5) / 2])
+    np.testing.assert_allclose(r.mean_abs_other, [(1.0 + 1.0) / 2, (0.5 + 3.5) / 2])
+    with pytest.raises(ValueError, match="no mispredicted rows"):
+        I.slice_error_attributions(w, X, baseline, [False, False, True, True, False], tablet)
+    with pytest.raises(ValueError, match="one flag per row"):
+        I.slice_error_attributions(w, X, baseline, errors[:4], tablet[:4])

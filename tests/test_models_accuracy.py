@@ -51,3 +51,31 @@ def test_nonneg_rejects_nan_infinity_and_negatives(bad):
 
 def test_nonneg_accepts_zero_and_arrays():
     nonneg(a=0, b=0.0, c=[0, 1e300])
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_accuracy_drop_is_before_minus_after():
+    assert A.accuracy_drop(0.94, 0.86) == pytest.approx(0.08, rel=1e-12)
+    assert A.accuracy_drop(0.86, 0.94) == pytest.approx(-0.08, rel=1e-12)
+    assert economics.accuracy_drop is A.accuracy_drop
+
+
+def test_decay_rate_between_uses_the_elapsed_time_between_the_readings():
+    assert A.decay_rate_between(2, 0.94, 5, 0.88) == pytest.approx(math.log(0.94 / 0.88) / 3, rel=1e-12)
+    assert A.decay_rate_between(2, 0.94, 5, 0.88) == pytest.approx(0.02198599, rel=1e-6)
+    with pytest.raises(ValueError, match="elapsed"):
+        A.decay_rate_between(5, 0.94, 2, 0.88)           # the second reading comes first
+    assert ops_costs.decay_rate_between is A.decay_rate_between
+
+
+def test_accuracy_at_decays_from_the_reading_time_not_from_zero():
+    assert A.accuracy_at(12, 2, 0.9, 0.01) == pytest.approx(0.9 * math.exp(-0.10), rel=1e-12)
+    assert A.accuracy_at(12, 2, 0.9, 0.01) == pytest.approx(0.8143536762, rel=1e-9)
+    assert A.accuracy_at(2, 2, 0.9, 0.5) == 0.9
+    assert ops_costs.accuracy_at is A.accuracy_at
+
+
+def test_detection_lateness_is_noticed_minus_needed():
+    assert A.detection_lateness(9, 14) == 5
+    assert A.detection_lateness(14, 9) == -5              # noticed in time
+    assert ops_costs.detection_lateness is A.detection_lateness

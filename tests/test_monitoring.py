@@ -229,3 +229,52 @@ def test_budget_explorer(ns):
     assert "users" in ex.error and "between 0 and 500" in ex.error
     ex.set(label_cardinality="1", users="3")
     assert ex.error is None and ex.message.value == ""
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_accuracy_after_drop():
+    assert m.accuracy_after_drop(0.95, 0.07) == pytest.approx(0.88, rel=1e-12)
+
+
+def test_series_count_and_points_with_label_cardinality():
+    assert m.series_count(3, 50, 4) == 600
+    assert m.series_count(3, 50) == 150
+    with pytest.raises(ValueError, match="series_per_metric"):
+        m.series_count(3, 50, -1)
+    assert m.datapoints_per_month(3, 50, 4, series_per_metric=2) == 3 * 50 * 2 * 4 * 60 * 24 * 30
+    assert m.datapoints_per_month(3, 50, 4, days=31) == 3 * 50 * 4 * 60 * 24 * 31
+
+
+def test_retained_points_for_many_series():
+    assert m.flat_retained_points(15, 86_400, 10) == 57_600
+    assert m.flat_retained_points(15, 86_400) == 5_760
+    assert m.tiered_retained_points([(15, 86_400), (60, 172_800)], 3) == 3 * (5_760 + 1_440)
+    with pytest.raises(ValueError, match="series"):
+        m.flat_retained_points(15, 86_400, -1)
+    with pytest.raises(ValueError, match="series"):
+        m.tiered_retained_points([(15, 86_400)], -2)
+
+
+def test_standard_tiers():
+    assert m.standard_tiers(15, 30) == [(15, 86_400), (60, 604_800), (300, 2_592_000)]
+    # coarse sampling and short retention: no tier finer than the samples, none beyond retention
+    assert m.standard_tiers(120, 3) == [(120, 86_400), (120, 259_200), (300, 259_200)]
+    assert m.standard_tiers(600, 0.5) == [(600, 43_200), (600, 43_200), (600, 43_200)]
+    with pytest.raises(ValueError, match="positive"):
+        m.standard_tiers(0, 30)
+
+
+def test_sampled_rate():
+    assert m.sampled_rate(1_000_000, 0.0199) == pytest.approx(19_900, rel=1e-12)
+    assert m.sampled_rate(250, 0.2) == pytest.approx(50, rel=1e-12)
+    with pytest.raises(ValueError, match="fraction"):
+        m.sampled_rate(250, 1.5)
+
+
+def test_strategy_cost_total_is_retraining_plus_loss():
+    run = m.simulate_retraining(100, 0.9, 0.003, interval=30)
+    cost = m.strategy_cost(run, 0.9, 2_000, 700)
+    retrain, loss = cost
+    assert cost.retraining == retrain == run.retrains * 2_000
+    assert cost.loss == loss == pytest.approx(700 * run.shortfall(0.9), rel=1e-12)
+    assert cost.total == pytest.approx(retrain + loss, rel=1e-12)

@@ -276,3 +276,21 @@ def test_manual_ops_explorer_soft_warnings():
     _reset(ex)
     ex.set(feature_growth=0, pipeline_upkeep=4)       # manual never catches up with the upkeep
     assert "does not pay for itself" in ex.message.value and "never" in ex.message.value
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_feature_multiple_grows_linearly_with_weeks():
+    assert oc.feature_multiple(104, 0.5) == 2.0
+    assert oc.feature_multiple(13, 0.5, 52) == 1.125
+    assert oc.feature_multiple(26, 2.0, 13) == 5.0
+    np.testing.assert_allclose(oc.feature_multiple(np.array([0.0, 52.0]), 0.25), [1.0, 1.25])
+    with pytest.raises(ValueError, match="period"):
+        oc.feature_multiple(10, 0.5, 0)
+    # manual work is proportional to the feature count
+    assert oc.manual_hours_per_week(13, 4, 0.5) == pytest.approx(4 * 1.125, rel=1e-12)
+
+
+def test_hours_saved_is_manual_minus_automated():
+    # manual 10·(52 + 0.5·52²/104) = 650 h; pipeline 200 + 1·52 = 252 h
+    assert oc.hours_saved(52, 10, 200, 0.5, 1) == pytest.approx(398.0, rel=1e-12)
+    assert oc.hours_saved(10, 3, 100) == pytest.approx(-70.0, rel=1e-12)       # before break-even

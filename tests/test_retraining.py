@@ -217,3 +217,22 @@ def test_error_messages_are_exact():
 def test_breakdown_point_near_the_top_of_its_range():
     z, u = r.breakdown_point(0.5)
     assert 0 < z < 1 and abs(r.sqrt_law_relative_error(z)) == pytest.approx(0.5, rel=1e-9)
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_value_rate():
+    assert r.value_rate(10_000, 0.5) == 5_000
+    assert r.value_rate(3_000, 0.25) == 750
+    with pytest.raises(ValueError, match="negative"):
+        r.value_rate(-1, 0.5)
+
+
+def test_optimal_cost_rate_at_the_optimum_and_without_one():
+    a = (5_000, 1e6, 0.5, 0.95, 0.02)
+    T = r.exact_optimal_interval(*a)
+    assert r.optimal_cost_rate(*a) == pytest.approx(r.cost_rate(T, *a), rel=1e-12)
+    assert r.optimal_cost_rate(*a) == pytest.approx(9_713.4, rel=1e-5)
+    # Q·V·A0/λ = 1000·0.01·0.9/0.5 = 18 USD < C: retraining never pays; the cost is the decayed limit Q·V·A0
+    b = (1e6, 1_000, 0.01, 0.9, 0.5)
+    assert not math.isfinite(r.exact_optimal_interval(*b))
+    assert r.optimal_cost_rate(*b) == pytest.approx(9.0, rel=1e-12)

@@ -239,3 +239,39 @@ def test_kv_explorer(infra_ns):
     assert "do not fit" in e.message.value
     e.set(gpus="0")
     assert e.error and "whole number between 1 and 64" in e.error
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_latency_rest_and_share_of_one_component():
+    parts = {"network": 15, "inference": 45, "post": 12.5}
+    assert sv.latency_rest(parts, "inference") == 27.5
+    assert sv.latency_rest(parts, "network") == 57.5
+    assert sv.latency_share(parts, "inference") == pytest.approx(45 / 72.5, rel=1e-12)
+    assert sv.latency_share({"a": 0.0, "b": 0.0}, "a") == 0.0
+    with pytest.raises(ValueError, match="no latency component 'gpu'"):
+        sv.latency_rest(parts, "gpu")
+    with pytest.raises(ValueError, match="no latency component"):
+        sv.latency_share(parts, "gpu")
+
+
+def test_amdahl_new_time_is_total_over_the_end_to_end_speedup():
+    assert sv.amdahl_new_time(100, 0.45, 2) == pytest.approx(77.5, rel=1e-12)
+    assert sv.amdahl_new_time(80, 0.25, 5) == pytest.approx(64.0, rel=1e-12)
+    with pytest.raises(ValueError, match="negative"):
+        sv.amdahl_new_time(-1, 0.5, 2)
+
+
+def test_cost_per_1k_at_pays_for_idle_capacity():
+    assert sv.cost_per_1k_at(4.0, 10_000, 0.5) == pytest.approx(0.8, rel=1e-12)
+    assert sv.cost_per_1k_at(3.0, 2_000, 0.75) == pytest.approx(2.0, rel=1e-12)
+    assert sv.cost_per_1k_at(3.0, 2_000, 0.75, per=1) == pytest.approx(0.002, rel=1e-12)
+    for bad in (0, 1.2):
+        with pytest.raises(ValueError, match="utilization"):
+            sv.cost_per_1k_at(3.0, 2_000, bad)
+
+
+def test_hbm_bytes():
+    assert sv.hbm_bytes(8, 80) == 6.4e11
+    assert sv.hbm_bytes(3, 24) == 7.2e10
+    with pytest.raises(ValueError, match="negative"):
+        sv.hbm_bytes(-1, 80)

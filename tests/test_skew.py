@@ -243,3 +243,18 @@ def test_channel_drift_explorer():
     assert ex.calc.acc_alert_day is None and "only input monitoring sees this drift" in ex.message.value
     ex.set(acc_offline="0.7")
     assert ex.message.value == ""
+
+
+# ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
+def test_mixture_lognormal_sample_draws_the_count_then_segment_a_then_b():
+    rng = np.random.default_rng(3)
+    n_b = int(rng.binomial(100, 0.3))
+    expected = np.concatenate([skew.lognormal_sample(rng, 100 - n_b, 10.0, 0.5),
+                               skew.lognormal_sample(rng, n_b, 2.0, 0.5)])
+    got = skew.mixture_lognormal_sample(np.random.default_rng(3), 100, 0.3, 10.0, 2.0, 0.5)
+    np.testing.assert_array_equal(got, expected)
+    only_b = skew.mixture_lognormal_sample(np.random.default_rng(4), 4_000, 1.0, 10.0, 2.0, 0.5)
+    only_a = skew.mixture_lognormal_sample(np.random.default_rng(4), 4_000, 0.0, 10.0, 2.0, 0.5)
+    assert abs(only_b.mean() - 2.0) < 0.1 and abs(only_a.mean() - 10.0) < 0.5
+    with pytest.raises(ValueError, match="share_b"):
+        skew.mixture_lognormal_sample(np.random.default_rng(0), 10, 1.5, 10.0, 2.0, 0.5)

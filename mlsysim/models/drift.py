@@ -28,6 +28,7 @@ __all__ = [
     "PSI_WARN", "PSI_ALERT", "KS_ALERT", "JS_ALERT",
     "bin_edges", "proportions", "binned", "smooth", "psi_terms", "psi", "kl", "js", "ks",
     "psi_band", "ks_test", "ks_critical", "psi_noise_floor", "compounded_decline",
+    "normal_samples",
 ]
 
 #: PSI bands of credit-scorecard practice, where the index comes from: below 0.1 stable, 0.1–0.2
@@ -241,3 +242,18 @@ def compounded_decline(daily_fraction: float, days: float) -> float:
     if not 0 <= daily_fraction < 1 or days < 0:
         raise ValueError("need 0 ≤ daily fraction < 1 and days ≥ 0")
     return float(-np.expm1(days * np.log1p(-daily_fraction)))
+
+
+def normal_samples(rng: np.random.Generator, n_reference: int, n_serving: int, mean: float, sd: float,
+                   shift: float = 0.0, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """A reference sample N(mean, sd²) and a serving sample N(mean + shift, (sd·spread)²), drawn in
+    that order from ``rng`` (one feature before and after a shift of its mean and its spread).
+
+    >>> ref, srv = normal_samples(np.random.default_rng(0), 1000, 1000, 50.0, 10.0, shift=5.0, spread=2.0)
+    >>> round(float(ref.mean()), 0), round(float(srv.std() / ref.std()), 0)
+    (50.0, 2.0)
+    """
+    if sd <= 0 or spread <= 0:
+        raise ValueError("the standard deviation and the spread factor must be positive")
+    z_ref, z_srv = rng.standard_normal(int(n_reference)), rng.standard_normal(int(n_serving))
+    return mean + sd * z_ref, mean + shift + sd * spread * z_srv

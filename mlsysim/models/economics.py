@@ -33,7 +33,7 @@ import math
 
 from ..core.constants import MONTHS_PER_YEAR
 from ._checks import nonneg as _nonneg
-from .accuracy import implied_decay_rate
+from .accuracy import implied_decay_rate, accuracy_drop
 
 __all__ = [
     "incident_savings", "time_savings", "annual_benefit", "benefit_cost_ratio", "net_roi",
@@ -42,6 +42,7 @@ __all__ = [
     "bft_replicas", "vote_replicas", "compute_multiplier", "majority_error",
     "gap_closed", "ratio_range", "share_sum_bounds", "degradation_exposure", "lost_correct_predictions",
     "implied_decay_rate", "linear_crossing_time",
+    "gap_remaining", "phase_durations", "setup_cost", "running_cost", "accuracy_drop",
 ]
 
 # ── single-model return on investment ──────────────────────────────────────────────────────────
@@ -239,3 +240,45 @@ def path_effort(n_levels: int, months_lo: float, months_hi: float) -> tuple[floa
         raise ValueError(f"need 0 ≤ months_lo ≤ months_hi (got {months_lo!r}, {months_hi!r})")
     steps = int(n_levels) - 1
     return steps * months_lo, steps * months_hi
+
+
+def gap_remaining(improved: float, ceiling: float) -> float:
+    """What is left between ``improved`` and the ``ceiling`` (e.g. expert agreement): ceiling − improved.
+
+    >>> round(gap_remaining(0.79, 0.825), 12)
+    0.035
+    """
+    return ceiling - improved
+
+
+def phase_durations(shares, total: float) -> list[float]:
+    """Each phase's share of a project times its length: [s_k · total].
+
+    >>> phase_durations([0.5, 0.25, 0.25], 12)
+    [6.0, 3.0, 3.0]
+    """
+    _nonneg(total=total)
+    if any(not 0 <= s <= 1 for s in shares):
+        raise ValueError("phase shares must be fractions between 0 and 1")
+    return [s * total for s in shares]
+
+
+def setup_cost(fixed_cost: float, fte_months: float, fte_month_cost: float) -> float:
+    """One-time setup: a fixed cost plus engineering time, fixed + FTE-months · cost per FTE-month (USD).
+
+    >>> setup_cost(20_000, 1.5, 12_000)
+    38000.0
+    """
+    _nonneg(fixed_cost=fixed_cost, fte_months=fte_months, fte_month_cost=fte_month_cost)
+    return fixed_cost + fte_months * fte_month_cost
+
+
+def running_cost(*annual_costs: float) -> float:
+    """Yearly running cost: the sum of the components' yearly costs (USD/year).
+
+    >>> running_cost(6_000, 12_500, 2_500)
+    21000
+    """
+    for k, c in enumerate(annual_costs):
+        _nonneg(**{f"annual_costs[{k}]": c})
+    return sum(annual_costs)

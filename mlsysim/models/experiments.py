@@ -29,6 +29,7 @@ __all__ = [
     "z_values", "bernoulli_variance", "absolute_effect", "sample_size", "sample_size_unpooled",
     "sample_size_proportions", "power", "minimum_detectable_effect", "days_to_sample",
     "cuped_variance_factor",
+    "treatment_rate",
 ]
 
 
@@ -144,3 +145,14 @@ def cuped_variance_factor(rho: float) -> float:
     if not -1 < rho < 1:
         raise ValueError(f"the correlation ρ must be strictly between −1 and 1, got {rho!r}")
     return 1 - rho * rho
+
+
+def treatment_rate(baseline: float, delta: float) -> float:
+    """The treatment group's rate when the effect δ (in rate units, :func:`absolute_effect`) is
+    real: p + δ.  It may leave [0, 1] — callers check that it is still a probability.
+
+    >>> round(treatment_rate(0.05, 0.001), 12)
+    0.051
+    """
+    _fraction("baseline rate", baseline)
+    return baseline + delta

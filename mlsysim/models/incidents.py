@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from ..core.constants import DAYS_PER_MONTH, DAYS_PER_YEAR, MONTHS_PER_YEAR
 from .accuracy import mixture_accuracy
+from .compare import ratio, relative_change  # re-exported: one formula, in models.compare
 
 __all__ = [
     "SEVERITY_LEVELS", "classify_severity", "response_minutes",
@@ -47,8 +49,9 @@ __all__ = [
     "counterfactual_value",
     "error_rates", "expected_cost", "optimal_threshold", "bayes_threshold",
     "miss_reduction", "fraud_volume_implied", "fraud_loss_prevented", "breakeven_spend",
-    "frauds_caught", "fraud_prevalence", "annual_alert_savings", "false_alert_rate_drop",
+    "frauds_caught", "fraud_prevalence", "alerts_avoided_per_year", "annual_alert_savings", "false_alert_rate_drop",
     "ratio", "relative_change",
+    "SliceAttribution", "slice_error_attributions",
 ]
 
 # ── severity ─────────────────────────────────────────────────────────────────
@@ -328,6 +331,16 @@ def fraud_prevalence(frauds_per_year: float, transactions_per_day: float) -> flo
     return frauds_per_year / (transactions_per_day * DAYS_PER_YEAR)
 
 
+def alerts_avoided_per_year(alerts_per_day_before: float, alerts_per_day_after: float,
+                            days_per_year: float = DAYS_PER_YEAR) -> float:
+    """Alerts no longer raised in a year: (alerts a day before − after) · days per year.
+
+    >>> alerts_avoided_per_year(1_000, 800)
+    73000
+    """
+    return (alerts_per_day_before - alerts_per_day_after) * days_per_year
+
+
 def annual_alert_savings(false_alerts_avoided_per_month: float, cost_per_false_alert: float) -> float:
     """Yearly value of the false alerts no longer raised: alerts avoided a month · 12 · cost per alert."""
     return false_alerts_avoided_per_month * MONTHS_PER_YEAR * cost_per_false_alert
@@ -349,13 +362,33 @@ def breakeven_spend(annual_benefit: float, cost_increase: float) -> float:
     return annual_benefit / cost_increase
 
 
-def ratio(after: float, before: float) -> float:
-    """after / before (a multiplier such as a latency increase or a speed-up)."""
-    if before == 0:
-        raise ValueError("cannot take a ratio to zero")
-    return after / before
+class SliceAttribution(NamedTuple):
+    """Mispredictions inside one slice of traffic against those outside it."""
+    n_errors: int                 #: mispredicted rows inside the slice
+    mean_abs_slice: np.ndarray    #: mean |φ_j| per feature over the slice's errors
+    mean_abs_other: np.ndarray    #: mean |φ_j| per feature over the other errors
+    first_error: int              #: row index of the slice's first misprediction
 
 
-def relative_change(before: float, after: float) -> float:
-    """(after − before) / before: −0.2 means a 20 % reduction."""
-    return ratio(after, before) - 1
+def slice_error_attributions(w, X, baseline, errors, in_slice) -> SliceAttribution:
+    """Mean absolute attribution per feature (:func:`linear_attributions`) of the mispredicted rows
+    inside a slice (``errors & in_slice``) and outside it (``errors & ~in_slice``), with the number
+    of errors in the slice and the row of its first one — how an incident review finds the feature
+    behind one segment's failures.
+
+    >>> r = slice_error_attributions([2.0, 1.0], [[1, 0], [3, 1], [0, 0], [1, 4]], [0.5, 0.5],
+    ...                              [True, True, False, True], [False, True, False, False])
+    >>> r.n_errors, r.first_error, r.mean_abs_slice.tolist(), r.mean_abs_other.tolist()
+    (1, 1, [5.0, 0.5], [1.0, 2.0])
+    """
+    errors, in_slice = np.asarray(errors, dtype=bool), np.asarray(in_slice, dtype=bool)
+    X = np.asarray(X, dtype=float)
+    if errors.shape != in_slice.shape or errors.shape != (len(X),):
+        raise ValueError("errors and in_slice need one flag per row of X")
+    inside, outside = errors & in_slice, errors & ~in_slice
+    if not inside.any():
+        raise ValueError("the slice has no mispredicted rows to attribute")
+
+    def mean_abs(rows):
+        return np.abs(linear_attributions(w, X[rows], baseline)).mean(axis=0)
+    return SliceAttribution(int(inside.sum()), mean_abs(inside), mean_abs(outside), int(np.flatnonzero(inside)[0]))

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
-from ..core.constants import DAYS_PER_MONTH, HOURS_PER_DAY, MILLION, MINUTES_PER_HOUR
+from ..core.constants import DAYS_PER_MONTH, HOURS_PER_DAY, MILLION, MINUTES_PER_HOUR, SECONDS_PER_DAY
 from . import economics as _economics
+from ._checks import nonneg as _nonneg
 
 __all__ = [
     "RULE_OF_THUMB_SAMPLES",
@@ -46,6 +48,7 @@ __all__ = [
     "observability_cost_rate", "scale_volume", "monitoring_roi", "breakeven_incidents",
     "RetrainingRun", "simulate_retraining", "strategy_cost", "breakeven_value_rate", "equivalent_interval",
     "dynamic_sampling_fraction",
+    "accuracy_after_drop", "series_count", "standard_tiers", "sampled_rate", "StrategyCost",
 ]
 
 #: The rule of thumb quoted by the original chapter: "about 1,000 labelled samples" to confirm a
@@ -196,9 +199,10 @@ def collection_time(samples: float, rate_per_second: float, labelled_fraction: f
 
 # ── cost of monitoring ─────────────────────────────────────────────────────────────────────────
 def datapoints_per_month(variants: int, metrics: int, samples_per_minute: float,
-                         days: float = DAYS_PER_MONTH) -> float:
-    """Metric data points ingested per month: variants · metrics · samples/min · 60 · 24 · days."""
-    return variants * metrics * samples_per_minute * MINUTES_PER_HOUR * HOURS_PER_DAY * days
+                         days: float = DAYS_PER_MONTH, series_per_metric: int = 1) -> float:
+    """Metric data points ingested per month: variants · metrics · series per metric (label
+    cardinality) · samples/min · 60 · 24 · days."""
+    return variants * metrics * series_per_metric * samples_per_minute * MINUTES_PER_HOUR * HOURS_PER_DAY * days
 
 
 def ingestion_cost(points: float, usd_per_million: float) -> float:
@@ -245,15 +249,16 @@ def monitoring_cost(ingest: float, storage: float, compute: float, alert: float 
     return float(sum(parts))
 
 
-def flat_retained_points(interval_s: float, retention_s: float) -> float:
-    """Points kept per series when every sample is stored at ``interval_s`` for ``retention_s``."""
-    if interval_s <= 0 or retention_s < 0:
-        raise ValueError("need a positive sample interval and a non-negative retention")
-    return retention_s / interval_s
+def flat_retained_points(interval_s: float, retention_s: float, series: float = 1) -> float:
+    """Points kept for ``series`` time series (default: per series) when every sample is stored at
+    ``interval_s`` for ``retention_s``: series · retention / interval."""
+    if interval_s <= 0 or retention_s < 0 or series < 0:
+        raise ValueError("need a positive sample interval and a non-negative retention and series count")
+    return series * (retention_s / interval_s)
 
 
-def tiered_retained_points(tiers) -> float:
-    """Points kept per series under tiered retention.
+def tiered_retained_points(tiers, series: float = 1) -> float:
+    """Points kept for ``series`` time series (default: per series) under tiered retention.
 
     ``tiers`` is a sequence of ``(interval_s, until_s)``: resolution ``interval_s`` is kept for the
     data younger than ``until_s``, older than the previous tier's ``until_s`` (windows do not overlap;
@@ -265,7 +270,9 @@ def tiered_retained_points(tiers) -> float:
             raise ValueError("tier intervals must be positive and tier windows must increase")
         total += (until_s - start) / interval_s
         start = until_s
-    return total
+    if series < 0:
+        raise ValueError("the series count cannot be negative")
+    return series * total
 
 
 def observability_cost_rate(frequency_hz: float, metrics: float, ingest_per_point: float,
@@ -355,12 +362,23 @@ def simulate_retraining(horizon_days: int, A0: float, decay_rate: float, *, inte
     return RetrainingRun(acc, days)
 
 
-def strategy_cost(run: RetrainingRun, A0: float, retrain_cost: float, value_rate: float) -> tuple[float, float]:
-    """(retraining spend, value lost to stale accuracy) over the run, in USD.
+class StrategyCost(NamedTuple):
+    """What a retraining strategy costs over a run (USD); unpacks as (retraining, loss)."""
+    retraining: float   #: retraining spend
+    loss: float         #: value lost to stale accuracy
+
+    @property
+    def total(self) -> float:
+        """Retraining spend plus value lost."""
+        return self.retraining + self.loss
+
+
+def strategy_cost(run: RetrainingRun, A0: float, retrain_cost: float, value_rate: float) -> StrategyCost:
+    """(retraining spend, value lost to stale accuracy) over the run, in USD, and their ``total``.
 
     ``value_rate`` = Q·V: USD per day of one whole unit of accuracy (queries/day × value per query).
     """
-    return run.retrains * retrain_cost, value_rate * run.shortfall(A0)
+    return StrategyCost(run.retrains * retrain_cost, value_rate * run.shortfall(A0))
 
 
 def breakeven_value_rate(a: RetrainingRun, b: RetrainingRun, A0: float, retrain_cost: float) -> float:
@@ -395,3 +413,51 @@ def dynamic_sampling_fraction(error_rate: float, success_sample: float = 0.01, e
         if not 0 <= v <= 1:
             raise ValueError(f"{name} must be a fraction between 0 and 1, got {v}")
     return (1 - error_rate) * success_sample + error_rate * error_sample
+
+
+def accuracy_after_drop(baseline: float, drop: float) -> float:
+    """The accuracy a monitor must detect: baseline − drop (absolute; 0.05 = five points).
+
+    >>> round(accuracy_after_drop(0.95, 0.05), 12)
+    0.9
+    """
+    return baseline - drop
+
+
+def series_count(variants: int, metrics_per_variant: int, series_per_metric: int = 1) -> int:
+    """Time series a deployment writes: variants · metrics per variant · series per metric (label
+    cardinality).
+
+    >>> series_count(3, 50, 4)
+    600
+    """
+    _nonneg(variants=variants, metrics_per_variant=metrics_per_variant,
+                       series_per_metric=series_per_metric)
+    return variants * metrics_per_variant * series_per_metric
+
+
+def standard_tiers(sample_interval_s: float, retention_days: float) -> list[tuple[float, float]]:
+    """The usual three retention tiers for :func:`tiered_retained_points`: raw samples for the first
+    day, 1-minute resolution to day 7, 5-minute resolution to the end of retention (a tier is never
+    finer than the sample interval, and none outlives the retention).
+
+    >>> standard_tiers(15, 30)
+    [(15, 86400), (60, 604800), (300, 2592000)]
+    """
+    if sample_interval_s <= 0 or retention_days <= 0:
+        raise ValueError("need a positive sample interval and a positive retention")
+    day = SECONDS_PER_DAY
+    return [(sample_interval_s, min(1, retention_days) * day),
+            (max(60, sample_interval_s), min(7, retention_days) * day),
+            (max(300, sample_interval_s), retention_days * day)]
+
+
+def sampled_rate(request_rate: float, kept_fraction: float) -> float:
+    """Requests per second that a sampler keeps: rate · kept fraction (:func:`dynamic_sampling_fraction`).
+
+    >>> sampled_rate(1_000_000, 0.0199)
+    19900.0
+    """
+    if request_rate < 0 or not 0 <= kept_fraction <= 1:
+        raise ValueError("need a non-negative request rate and a kept fraction between 0 and 1")
+    return request_rate * kept_fraction

@@ -38,12 +38,13 @@ import numpy as np
 
 from ..core.constants import DAYS_PER_YEAR, WEEKS_PER_YEAR
 from ._checks import nonneg as _nonneg
-from .accuracy import implied_decay_rate
+from .accuracy import accuracy_at, decay_rate_between, detection_lateness, implied_decay_rate
 
 __all__ = [
     "skew_cost", "annual_skew_cost", "skewed_predictions",
-    "implied_decay_rate", "error_multiple", "orders_of_magnitude",
-    "manual_hours_per_week", "cumulative_manual_hours", "cumulative_automated_hours",
+    "implied_decay_rate", "decay_rate_between", "accuracy_at", "detection_lateness", "error_multiple",
+    "orders_of_magnitude",
+    "manual_hours_per_week", "feature_multiple", "cumulative_manual_hours", "hours_saved", "cumulative_automated_hours",
     "breakeven_weeks", "maintenance_share", "average_maintenance_share", "models_at_capacity",
     "week_capacity_reached", "artifact_digest", "artifact_fingerprint",
 ]
@@ -102,10 +103,21 @@ def manual_hours_per_week(t, h0, growth, period=WEEKS_PER_YEAR):
     ``h0``: hours per week for the initial feature set; ``growth`` g: features added every ``period``
     weeks, as a multiple of the initial count (manual work is proportional to the feature count).
     """
-    _nonneg(t=t, h0=h0, growth=growth)
+    _nonneg(h0=h0)
+    return _out(h0 * np.asarray(feature_multiple(t, growth, period)))
+
+
+def feature_multiple(t, growth, period=WEEKS_PER_YEAR):
+    """The feature count at week ``t`` as a multiple of today's: 1 + g·t/P (``growth`` g features
+    added every ``period`` P weeks, as a multiple of the initial count).
+
+    >>> feature_multiple(104, 0.5)
+    2.0
+    """
+    _nonneg(t=t, growth=growth)
     if period <= 0:
         raise ValueError("period must be positive")
-    return _out(h0 * (1 + growth * np.asarray(t, dtype=float) / period))
+    return _out(1 + growth * np.asarray(t, dtype=float) / period)
 
 
 def cumulative_manual_hours(t, h0, growth, period=WEEKS_PER_YEAR):
@@ -122,6 +134,16 @@ def cumulative_automated_hours(t, build, upkeep=0.0):
     """Engineering hours an automated pipeline has cost after ``t`` weeks [h]: B + u·t."""
     _nonneg(t=t, build=build, upkeep=upkeep)
     return _out(build + upkeep * np.asarray(t, dtype=float))
+
+
+def hours_saved(t, h0, build, growth=0.0, upkeep=0.0, period=WEEKS_PER_YEAR):
+    """Engineering hours the pipeline has saved after ``t`` weeks [h]: cumulative manual hours minus
+    the pipeline's cumulative hours (negative before break-even).
+
+    >>> hours_saved(52, 10, 200, 0.5, 1)
+    398.0
+    """
+    return cumulative_manual_hours(t, h0, growth, period) - cumulative_automated_hours(t, build, upkeep)
 
 
 def breakeven_weeks(h0: float, build: float, growth: float = 0.0, upkeep: float = 0.0,

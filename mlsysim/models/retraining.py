@@ -23,6 +23,7 @@ __all__ = [
     "accuracy", "half_life", "staleness_cost", "cost_rate", "sqrt_law_interval",
     "exact_optimal_interval", "optimum_exists", "sqrt_law_error", "sqrt_law_penalty",
     "sqrt_law_terms", "cost_ratio", "sqrt_law_relative_error", "breakdown_point",
+    "value_rate", "optimal_cost_rate",
 ]
 
 
@@ -160,3 +161,25 @@ def sqrt_law_penalty(C: float, Q: float, V: float, A0: float, lam: float) -> flo
         return cost_rate(approx, C, Q, V, A0, lam) / floor - 1
     best = cost_rate(exact, C, Q, V, A0, lam)
     return cost_rate(approx, C, Q, V, A0, lam) / best - 1
+
+
+def value_rate(Q: float, V: float) -> float:
+    """Q·V: USD per day of one whole unit of accuracy (queries per day × value per query).
+
+    >>> value_rate(10_000, 0.5)
+    5000.0
+    """
+    if Q < 0 or V < 0:
+        raise ValueError("query volume and value per query cannot be negative")
+    return Q * V
+
+
+def optimal_cost_rate(C: float, Q: float, V: float, A0: float, lam: float) -> float:
+    """Cost per day at the exact optimum (:func:`exact_optimal_interval`); when no optimum exists
+    (retraining never pays) the cost of never retraining, the limit Q·V·A0 of a model decayed to zero.
+
+    >>> round(optimal_cost_rate(5_000, 1e6, 0.5, 0.95, 0.02), 2)
+    9713.4
+    """
+    T = exact_optimal_interval(C, Q, V, A0, lam)
+    return cost_rate(T, C, Q, V, A0, lam) if math.isfinite(T) else value_rate(Q, V) * A0

@@ -37,6 +37,7 @@ __all__ = [
     "required_component_speedup", "cost_per_1k", "kv_cache_bytes_per_token", "kv_cache_bytes",
     "weight_bytes", "max_concurrent_sequences", "transfer_time", "classify_utilization",
     "energy_per_inference", "burst_headroom",
+    "latency_rest", "latency_share", "amdahl_new_time", "cost_per_1k_at", "hbm_bytes",
 ]
 
 
@@ -173,3 +174,61 @@ def burst_headroom(utilization: float) -> float:
     if not 0 < utilization <= 1:
         raise ValueError(f"utilisation must be a fraction in (0, 1], got {utilization!r}")
     return 1 / utilization - 1
+
+
+def latency_rest(components: Mapping[str, float], name: str) -> float:
+    """Latency of every component except ``name`` (ms): what a faster ``name`` cannot remove.
+
+    >>> latency_rest({"network": 15, "inference": 45, "post": 12.5}, "inference")
+    27.5
+    """
+    if name not in components:
+        raise ValueError(f"there is no latency component {name!r}; the components are {', '.join(components)}")
+    return math.fsum(_values({k: v for k, v in components.items() if k != name}))
+
+
+def latency_share(components: Mapping[str, float], name: str) -> float:
+    """Fraction of the total latency spent in component ``name`` (0 when the total is 0 ms).
+
+    >>> latency_share({"network": 15, "inference": 45, "post": 20}, "inference")
+    0.5625
+    """
+    if name not in components:
+        raise ValueError(f"there is no latency component {name!r}; the components are {', '.join(components)}")
+    total = latency_total(components)
+    return float(components[name]) / total if total > 0 else 0.0
+
+
+def amdahl_new_time(total: float, fraction: float, speedup: float) -> float:
+    """End-to-end time after a part taking ``fraction`` of ``total`` becomes ``speedup``× faster:
+    total / :func:`amdahl_speedup` (the same unit as ``total``).
+
+    >>> round(amdahl_new_time(100, 0.45, 2), 9)
+    77.5
+    """
+    if total < 0:
+        raise ValueError(f"the total time cannot be negative, got {total!r}")
+    return total / amdahl_speedup(fraction, speedup)
+
+
+def cost_per_1k_at(hourly_cost: float, peak_per_hour: float, utilization: float, per: float = 1000) -> float:
+    """:func:`cost_per_1k` of a server run at ``utilization`` of its peak throughput (USD): it
+    serves peak · utilization inferences an hour and is paid for every hour.
+
+    >>> round(cost_per_1k_at(4.0, 10_000, 0.5), 9)
+    0.8
+    """
+    if not 0 < utilization <= 1:
+        raise ValueError(f"utilization must be a fraction in (0, 1], got {utilization!r}")
+    return cost_per_1k(hourly_cost, peak_per_hour * utilization, per)
+
+
+def hbm_bytes(gpus: int, hbm_gb_per_gpu: float) -> float:
+    """High-bandwidth memory of a server: GPUs · GB per GPU, in bytes (1 GB = 10⁹ bytes).
+
+    >>> hbm_bytes(8, 80)
+    640000000000.0
+    """
+    if gpus < 0 or hbm_gb_per_gpu < 0:
+        raise ValueError("GPU count and memory per GPU cannot be negative")
+    return gpus * hbm_gb_per_gpu * 1e9

@@ -41,6 +41,7 @@ __all__ = [
     "SkewError", "FeatureSkew", "ks_test", "skew_report", "validate_no_skew", "format_pvalue",
     "mixture_mean", "mixture_share", "lognormal_mu", "lognormal_sample", "segment_mix_accuracy",
     "logistic_share",
+    "mixture_lognormal_sample",
 ]
 
 
@@ -239,3 +240,21 @@ def logistic_share(t, start: float, end: float, midpoint: float, width: float):
     t = np.asarray(t, dtype=float)
     value = start + (end - start) / (1 + np.exp(-(t - midpoint) / width))
     return float(value) if value.ndim == 0 else value
+
+
+def mixture_lognormal_sample(rng: np.random.Generator, n: int, share_b: float, mean_a: float, mean_b: float,
+                             sigma: float) -> np.ndarray:
+    """``n`` draws from a two-segment mix: each draw comes from segment b with probability
+    ``share_b`` (the count is one binomial draw), segment a's draws first.  Both segments are
+    lognormal with shape σ and the given means (:func:`lognormal_sample`).
+
+    >>> x = mixture_lognormal_sample(np.random.default_rng(1), 2_000, 0.25, 10.0, 2.0, 0.5)
+    >>> len(x), bool(abs(x.mean() - mixture_mean(0.25, 10.0, 2.0)) < 0.5)
+    (2000, True)
+    """
+    if not 0 <= share_b <= 1:
+        raise ValueError(f"share_b must be a fraction between 0 and 1, got {share_b!r}")
+    n = int(n)
+    n_b = int(rng.binomial(n, share_b))
+    return np.concatenate([lognormal_sample(rng, n - n_b, mean_a, sigma),
+                           lognormal_sample(rng, n_b, mean_b, sigma)])
