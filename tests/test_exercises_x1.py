@@ -1,13 +1,15 @@
 """Exercises and quizzes of purpose, overview, principles, technical_debt and data_infrastructure.
 
-For each section: the self-checks accept the key at the book's inputs and refuse a clearly wrong
-answer; the keys are valid (finite numbers, or one of the options) for personalised variants drawn
+For each section: at the book's inputs every key equals the answer worked out independently here
+(math, numpy and scipy from first principles, anchored by hand-worked values), so a wrong key fails;
+the self-checks accept that answer and refuse a clearly wrong one; the keys are valid (finite numbers, or one of the options) for personalised variants drawn
 exactly as ``assign`` draws them, and the decision exercises produce both options over a roster;
 the quiz gives the right feedback for a right and a wrong answer.
 """
 import html
 import math
 
+import numpy as np
 import pytest
 
 from mlsysim.course.params import draw_variant
@@ -43,12 +45,83 @@ def test_declares_two_kinds_of_exercise(section):
     assert set(ns["inputs"].draws) <= {k for k in ns if k.startswith("ex_")}
 
 
+def _lognormal(rng, n, mean, sigma):
+    """n lognormal draws with the given mean (not median): μ = ln(mean) − σ²/2."""
+    return rng.lognormal(math.log(mean) - sigma**2 / 2, sigma, size=int(n))
+
+
+def independent_keys(name, ns):
+    """The answers at the book's inputs (the notebook's ``ex_*`` values and its classes' declared
+    defaults), worked out here from first principles with math, numpy and scipy — not with the
+    notebook's classes or ``mlsysim.models`` — so that a wrong key fails."""
+    x = {k: v for k, v in ns.items() if k.startswith("ex_")}
+    if name == "purpose":
+        a_review = x["ex_initial_accuracy"] * math.exp(-x["ex_drift_rate"] * x["ex_review_weeks"])
+        return {"ex1": (1 - a_review) / (1 - x["ex_initial_accuracy"]),
+                "ex2": "monitor continuously" if a_review < x["ex_accuracy_floor"] else "scheduled review suffices"}
+    if name == "overview":
+        launch = ns["SilentDegradation"].params()["launch_week"].default
+        lam = math.log(x["ex_accuracy_launch"] / x["ex_accuracy_check"]) / (x["ex_check_week"] - launch)
+        a_found = x["ex_accuracy_launch"] * math.exp(-lam * (x["ex_discovery_week"] - launch))
+        growth = (1 - a_found) / (1 - x["ex_accuracy_launch"])
+        return {"ex1": math.log(2) / lam, "ex2": growth,
+                "ex3": "monitoring needed" if growth > x["ex_error_tolerance"] else "business review sufficed"}
+    if name == "principles":
+        annual = x["ex_queries_per_day"] * x["ex_skew_error_rate"] * x["ex_cost_per_error"] * 365
+        return {"ex1": annual, "ex2": "build the feature store" if annual > x["ex_fix_cost"] else "accept the skew"}
+    if name == "technical_debt":
+        # 3·(t + g·t²/(2·52)) = B + u·t  →  (h0·g/104)·t² + (h0 − u)·t − B = 0, positive root
+        h0, B, g, u = x["ex_manual_hours"], x["ex_pipeline_hours"], x["ex_feature_growth"], x["ex_pipeline_upkeep"]
+        a, b, c = h0 * g / (2 * 52), h0 - u, -B
+        t = (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
+        return {"ex1": t, "ex2": "automate now" if t <= x["ex_horizon"] else "keep it manual"}
+    if name == "data_infrastructure":
+        from scipy.stats import ks_2samp
+        p = {k: v.default for k, v in ns["SessionSkewCase"].params().items()}
+        share = (x["ex_train_mean"] - x["ex_serving_mean"]) / (x["ex_train_mean"] - x["ex_mobile_mean"])
+        rng = np.random.default_rng(p["seed"])
+        train = _lognormal(rng, p["n_train"], x["ex_train_mean"], p["spread"])
+        n_mobile = int(rng.binomial(int(p["n_serve"]), share))
+        serve = np.concatenate([_lognormal(rng, p["n_serve"] - n_mobile, x["ex_train_mean"], p["spread"]),
+                                _lognormal(rng, n_mobile, x["ex_mobile_mean"], p["spread"])])
+        d = ks_2samp(train, serve).statistic
+        return {"ex1": share, "ex2": d, "ex3": "blocked" if d > x["ex_ks_threshold"] else "allowed"}
+    raise AssertionError(f"no independent computation for {name}")
+
+
+# Hand-worked values at the book's inputs, so that the independent computation itself is anchored.
+HAND = {
+    "purpose": {"ex1": 2.3004},                  # A(10) = 0.92·e^(−0.12) = 0.815963; 0.184037 / 0.08
+    "overview": {"ex1": 48.8595, "ex2": 4.1743},  # λ = ln(0.96/0.92)/3 = 0.0141865; ln 2/λ; A(11)
+    "principles": {"ex1": 912_500.0},            # 2.5e6 · 0.004 · 0.25 · 365
+    "technical_debt": {"ex1": 36.695},           # 0.0432692·t² + 2.5·t − 150 = 0
+    "data_infrastructure": {"ex1": 9 / 38},      # (44 − 35) / (44 − 6)
+}
+
+
+def test_keys_match_an_independent_computation(section):
+    """At the book's inputs every key equals the answer worked out independently of the notebook."""
+    name, ns = section
+    expected = independent_keys(name, ns)
+    exs = exercises(ns)
+    assert set(expected) == set(exs), name
+    for ex_id, ex in exs.items():
+        if ex.kind == "numeric":
+            assert ex.key() == pytest.approx(expected[ex_id], rel=1e-9), (name, ex_id)
+        else:
+            assert ex.key() == expected[ex_id], (name, ex_id)
+    for ex_id, value in HAND[name].items():
+        assert expected[ex_id] == pytest.approx(value, rel=2e-5), (name, ex_id)
+
+
 def test_self_check_at_book_inputs(section, capsys):
     name, ns = section
+    expected = independent_keys(name, ns)
     for ex in exercises(ns).values():
         key = ex.key()
         if ex.kind == "numeric":
             assert isinstance(key, float) and math.isfinite(key) and key > 0, (name, ex.id)
+            assert key == pytest.approx(expected[ex.id], rel=1e-9), (name, ex.id)
             assert ex.grade(key, key).correct
             assert ex.grade(key * (1 + ex.tol / 2), key).correct          # inside the tolerance
             assert not ex.grade(key * 1.5, key).correct                    # clearly wrong
@@ -58,7 +131,7 @@ def test_self_check_at_book_inputs(section, capsys):
             out = capsys.readouterr().out
             assert "✘ not within" in out and repr(key) not in out
         else:
-            assert key in ex.options, (name, ex.id, key)
+            assert key in ex.options and key == expected[ex.id], (name, ex.id, key)
             wrong = next(o for o in ex.options if o != key)
             assert ex.grade(key, key).correct and not ex.grade(wrong, key).correct
             ex.check(key, "Because the numbers say so.")
