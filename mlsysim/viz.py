@@ -8,6 +8,7 @@ is re-executed (and so tested) like any other cell.
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,7 +19,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.text import Annotation, Text
 
 __all__ = ["COLORS", "setup_plot", "diagram", "box", "arrow", "pipeline", "cycle", "hub",
-           "mark_point", "tidy_axes", "describe_axes", "Thousands", "plt"]
+           "mark_point", "tidy_axes", "describe_axes", "Thousands", "check_figure", "label_unit", "plt"]
 
 COLORS = {
     "BlueLine": "#1f5fa8", "GreenLine": "#2e8540", "RedLine": "#c0392b",
@@ -153,66 +154,83 @@ def setup_plot(figsize=None, nrows: int = 1, ncols: int = 1, **subplot_kw):
 
 
 class _ClearLabel(Annotation):
-    """An annotation that, when drawn, moves its text to the first of a few offsets where it
-    crosses no curve, marker, other label or the legend (the caller's offset is tried first)."""
+    """An annotation that, when drawn, moves its text to the nearest of a few offsets where neither
+    the text nor its leader line crosses a curve, marker, bar, other label or the legend — the same
+    test :func:`check_figure` makes (the caller's offset is tried first). A label next to its point
+    needs no leader line, so it gets none."""
+
+    RADII = (12, 20, 32, 48, 72, 100)                        # points
+    DIRECTIONS = tuple((round(math.cos(a), 3), round(math.sin(a), 3))
+                       for a in (math.radians(d) for d in (45, 135, -45, -135, 90, -90, 0, 180,
+                                                           22.5, 157.5, -22.5, -157.5, 67.5, 112.5,
+                                                           -67.5, -112.5)))
 
     def __init__(self, *args, hint=(10, 10), **kwargs):
         super().__init__(*args, **kwargs)
         self._hint = hint
 
-    def _obstacles(self, renderer):
-        ax = self.axes
-        paths = []
-        for line in ax.get_lines():
-            if not line.get_visible():
-                continue
-            path = line.get_transform().transform_path(line.get_path())
-            paths.append((path, line.get_marker() not in (None, "None", "", " ") and line.get_linestyle() in
-                          ("None", "none", "", " ")))
-        boxes = [t.get_window_extent(renderer) for t in ax.texts if t is not self and t.get_visible()
-                 and t.get_text()]
-        legend = ax.get_legend()
-        if legend is not None:
-            boxes.append(legend.get_window_extent(renderer))
-        return paths, boxes
+    def _place(self, cx, cy, renderer):
+        self.xyann = (cx, cy)
+        self.set_horizontalalignment("left" if cx > 0 else "right" if cx < 0 else "center")
+        self.set_verticalalignment("bottom" if cy > 0 else "top" if cy < 0 else "center")
+        self.update_positions(renderer)
+        return _text_box(self, renderer)
 
     def draw(self, renderer):
         if not self.get_visible() or self.axes is None:
             return
+        ax = self.axes
         dx, dy = self._hint
-        r = max(abs(dx), abs(dy), 14)
-        rings = [(sx * k * r, sy * k * r) for k in (1, 2, 3) for sx, sy in
-                 ((1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0))]
-        candidates = [(dx, dy)] + rings
-        paths, boxes = self._obstacles(renderer)
-        axbox = self.axes.get_window_extent(renderer)
+        candidates = [(dx, dy)] + [(round(sx * r, 1), round(sy * r, 1)) for r in self.RADII
+                                   for sx, sy in self.DIRECTIONS]
+        obstacles = _obstacles(ax, renderer)
+        # labels placed later in this draw avoid this one; their boxes from the last draw are stale
+        later = ax.texts[ax.texts.index(self) + 1:] if self in ax.texts else []
+        others = [_text_box(t, renderer) for t in ax.texts if t is not self and t.get_visible()
+                  and t.get_text().strip() and not (isinstance(t, _ClearLabel) and t in later)]
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            others.append(legend.get_window_extent(renderer))
+        axbox = ax.get_window_extent(renderer)
+        target = np.asarray(self._get_position_xy(renderer))
+        near = _leader_gap(ax, target, obstacles[1])
         best, best_score = (dx, dy), None
         for cx, cy in candidates:
-            self.xyann = (cx, cy)
-            self.set_horizontalalignment("left" if cx > 0 else "right" if cx < 0 else "center")
-            self.update_positions(renderer)
-            bbox = Text.get_window_extent(self, renderer)   # the text, not its leader line
-            pad = bbox.padded(2)
-            outside = not (axbox.x0 <= bbox.x0 and bbox.x1 <= axbox.x1 and axbox.y0 <= bbox.y0
-                           and bbox.y1 <= axbox.y1)
-            hits = sum(path.intersects_bbox(pad, filled=False) if not pts else
-                       any(pad.contains(*v) for v in path.vertices) for path, pts in paths)
-            hits += sum(pad.overlaps(b) for b in boxes)
-            score = (2 * outside + hits, abs(cx) + abs(cy))
+            box = self._place(cx, cy, renderer)
+            outside = not (axbox.x0 <= box.x0 and box.x1 <= axbox.x1 and axbox.y0 <= box.y0
+                           and box.y1 <= axbox.y1)
+            # covering data or another label is worse than a leader line crossing a curve
+            hits = 2 * (len(_covers(box, obstacles)) + sum(box.overlaps(b) for b in others))
+            if self.arrow_patch is not None and not self._adjacent(box, target):
+                hits += _leader_hit(_straight_leader(box, target), target, near, obstacles) is not None
+            score = (3 * outside + hits, math.hypot(cx, cy))
             if best_score is None or score < best_score:
                 best, best_score = (cx, cy), score
             if score[0] == 0:
                 break
-        self.xyann = best
-        self.set_horizontalalignment("left" if best[0] > 0 else "right" if best[0] < 0 else "center")
+        box = self._place(*best, renderer)
+        if self.arrow_patch is not None:
+            self.arrow_patch.set_visible(not self._adjacent(box, target))
         super().draw(renderer)
 
+    def _adjacent(self, box, target) -> bool:
+        """The text touches its point's marker: a leader line would be a stub."""
+        gap = 14 * self.figure.dpi / 72
+        return box.padded(gap).contains(*target)
 
-def mark_point(ax, x, y, text, color="RedLine", dx=10, dy=10, marker="o"):
+
+def mark_point(ax, x, y, text, color="RedLine", dx=10, dy=10, marker="o", legend=False):
     """Mark and label one point of a curve (e.g. an optimum). The label is placed at draw time
-    where it crosses no curve, other label or legend; ``(dx, dy)`` (points) is the first choice."""
+    where neither it nor its leader line crosses a curve, marker, bar, other label or the legend;
+    ``(dx, dy)`` (points) is the first choice. ``marker=None`` labels the point without a dot.
+    ``legend=True`` puts the label in the legend instead (call ``ax.legend`` afterwards): for
+    points among close curves, where any label beside the point would cross one."""
     c = COLORS.get(color, color)
-    ax.plot([x], [y], marker=marker, color=c, markersize=7, zorder=5, linestyle="none")
+    if legend:
+        return ax.plot([x], [y], marker=marker or "o", color=c, markersize=7, zorder=5, linestyle="none",
+                       label=text)[0]
+    if marker is not None:
+        ax.plot([x], [y], marker=marker, color=c, markersize=7, zorder=5, linestyle="none")
     label = _ClearLabel(text, (x, y), xytext=(dx, dy), textcoords="offset points", color=c, fontsize=9.5,
                         arrowprops=dict(arrowstyle="-", color=c, lw=0.8), hint=(dx, dy),
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
@@ -239,11 +257,13 @@ def describe_axes(ax, limit: int = 6) -> str:
     logx = " (log scale)" if ax.get_xscale() == "log" else ""
     logy = " (log scale)" if ax.get_yscale() == "log" else ""
     parts = [f"{yl}{logy} from {_num(y0)} to {_num(y1)} against {xl}{logx} from {_num(x0)} to {_num(x1)}."]
-    curves = []
+    curves, points = [], []
     for line in ax.get_lines():
         label = line.get_label()
         x, y = (np.asarray(v, float) for v in line.get_data())
         ok = np.isfinite(x) & np.isfinite(y)
+        if not label.startswith("_") and ok.sum() == 1:
+            points.append(label)            # a point marked in the legend (mark_point(legend=True))
         if label.startswith("_") or ok.sum() < 2:
             continue
         x, y = x[ok], y[ok]
@@ -261,7 +281,7 @@ def describe_axes(ax, limit: int = 6) -> str:
         curves.append(f"{'' if label.startswith('_') else label + ' '}bars {values}".strip())
     if curves:
         parts.append("; ".join(curves[:limit]) + ".")
-    marks = [t.get_text() for t in ax.texts if t.get_text().strip()]
+    marks = points + [t.get_text() for t in ax.texts if t.get_text().strip()]
     if marks:
         parts.append("Marked: " + "; ".join(marks[:limit]) + ".")
     return " ".join(parts)
@@ -363,3 +383,283 @@ def hub(ax, center_label, spokes, center=(5, 2.5), radius=2.0, center_color="Red
         arrow(ax, b, hb, color="GreyLine", lw=1.0)
         boxes.append(b)
     return hb, boxes
+
+
+# ── figure checks ──────────────────────────────────────────────────────────────
+# The book's axis-label convention: ``quantity (unit)`` — the unit in the label's last parentheses,
+# optionally followed by qualifiers after a comma or semicolon: ``bandwidth (GB/s, log scale)``.
+# A unit is built from the words below (``thousand USD per year``, ``queries/day``, ``point-days``);
+# a quantity without a unit names its kind with one of the dimensionless markers. An axis whose tick
+# labels carry their own unit (``10 s``, ``1 h``) or name categories (``iOS``, ``Android``) needs none.
+DIMENSIONLESS = ("%", "count", "fraction", "ratio", "×", "probability", "dimensionless",
+                 "percentage points")
+UNIT_WORDS = frozenset("""
+    s ms µs min mins minute minutes h hour hours d day days week weeks month months year years
+    usd $ thousand million billion k
+    b kb mb gb tb kib mib gib b/s kb/s mb/s gb/s
+    % percentage point points query queries request requests sample samples user users session
+    sessions incident incidents run runs transaction transactions prediction predictions model models
+    engineer engineers label labels event events gpu gpus
+    """.split())
+_NUMBER = re.compile(r"^[−\-+]?\$?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][−\-+]?\d+)?$")
+_POWER = re.compile(r"^\$\\mathdefault\{.*\}\$$|^\$.*\^\{.*\}\$$")
+_UNGROUPED = re.compile(r"(?<![\d.,])\d{4,}(?!\d)")
+
+
+def _is_unit(text: str) -> bool:
+    """``GB/s``, ``thousand USD per year``, ``point-days``, ``%`` … (see :data:`UNIT_WORDS`)."""
+    text = text.strip()
+    if text.lower() in DIMENSIONLESS:
+        return True
+    words = [w for w in re.split(r"\s+|/|·|-|\bper\b", text.lower()) if w and w != "1"]
+    return bool(words) and all(w in UNIT_WORDS for w in words)
+
+
+def label_unit(label: str) -> str | None:
+    """The unit an axis label states by the book's convention, or None.
+
+    >>> label_unit("bandwidth (GB/s, log scale)"), label_unit("sessions"), label_unit("x (log scale)")
+    ('GB/s', None, None)
+    """
+    m = re.search(r"\(([^()]*)\)\s*$", label.strip())
+    if not m:
+        return None
+    unit = re.split(r"[,;]", m.group(1))[0].strip()
+    return unit if _is_unit(unit) else None
+
+
+def _tick_kind(text: str) -> str:
+    """'number', 'unit' (a number with its unit, ``10 s``, ``20%``, ``$5``) or 'category'."""
+    t = text.strip()
+    if _NUMBER.match(t) or _POWER.match(t):
+        return "unit" if t.lstrip("−-+").startswith("$") and not _POWER.match(t) else "number"
+    m = re.match(r"^([−\-+]?\$?[\d.,]+)\s*(.+)$", t)
+    if m and _NUMBER.match(m.group(1)) and _is_unit(m.group(2)):
+        return "unit"
+    return "category"
+
+
+def _shown_ticklabels(axis) -> list:
+    lo, hi = sorted(axis.get_view_interval())
+    eps = 1e-9 * max(1.0, abs(lo), abs(hi))
+    out = []
+    for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+        if not (lo - eps <= tick.get_loc() <= hi + eps):
+            continue
+        out += [t for t in (tick.label1, tick.label2) if t.get_visible() and t.get_text().strip()]
+    return out
+
+
+def _all_axes(fig) -> list:
+    seen: list = []
+
+    def add(ax):
+        if ax not in seen:
+            seen.append(ax)
+            for child in getattr(ax, "child_axes", []):
+                add(child)
+    for ax in fig.axes:
+        add(ax)
+    return seen
+
+
+def _renderer(fig):
+    """Draw the figure (a closed pyplot figure keeps only a base canvas: give it an Agg one)."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def _text_box(t, renderer):
+    patch = t.get_bbox_patch()
+    box = Text.get_window_extent(t, renderer)
+    if patch is not None and patch.get_visible():
+        t.update_bbox_position_size(renderer)        # the box follows the text only when drawn
+        box = type(box).union([box, patch.get_window_extent(renderer)])
+    return box
+
+
+def _obstacles(ax, renderer):
+    """What a label must not cover, in display coordinates: ``(name, path, width_px)`` for drawn
+    lines and ``(name, points_px, radius_px)`` for markers, plus the bars' boxes."""
+    from matplotlib.collections import LineCollection, PathCollection
+
+    px = ax.figure.dpi / 72
+    lines, markers, bars = [], [], []
+    for line in ax.get_lines():
+        if not line.get_visible():
+            continue
+        name = line.get_label() if not line.get_label().startswith("_") else f"unlabelled {line.get_color()}"
+        path = line.get_transform().transform_path(line.get_path())
+        v = path.vertices
+        ok = np.isfinite(v).all(axis=1)
+        if line.get_linestyle() not in ("None", "none", "", " ") and line.get_linewidth() > 0:
+            from matplotlib.path import Path
+
+            # split at NaNs (gaps in a curve), keep runs of two or more points
+            cuts = np.flatnonzero(~ok)
+            for run in np.split(v, cuts):
+                run = run[np.isfinite(run).all(axis=1)]
+                if len(run) >= 2:
+                    lines.append((name, Path(run), line.get_linewidth() * px / 2))
+        if line.get_marker() not in (None, "None", "none", "", " ") and line.get_markersize() > 0:
+            markers.append((name, v[ok], line.get_markersize() * px / 2))
+    for coll in ax.collections:
+        if not coll.get_visible():
+            continue
+        if isinstance(coll, LineCollection):
+            for path in coll.get_paths():
+                lines.append(("a line", coll.get_transform().transform_path(path), 1.0))
+        elif isinstance(coll, PathCollection) and len(coll.get_offsets()):
+            pts = coll.get_offset_transform().transform(coll.get_offsets())
+            sizes = coll.get_sizes() if len(coll.get_sizes()) else [36.0]
+            markers.append(("a marker", pts[np.isfinite(pts).all(axis=1)], math.sqrt(max(sizes)) * px / 2))
+    for container in ax.containers:
+        from matplotlib.container import BarContainer
+
+        if isinstance(container, BarContainer):
+            bars += [p.get_window_extent(renderer) for p in container.patches if p.get_visible()]
+    return lines, markers, bars
+
+
+def _polyline_runs(path, center, radius, step=2.0):
+    """The parts of a (display) path farther than ``radius`` from ``center``, as polylines."""
+    from matplotlib.path import Path
+
+    runs = []
+    for poly in path.to_polygons(closed_only=False):
+        a, b = poly[:-1], poly[1:]
+        n = np.maximum(2, (np.hypot(*(b - a).T) / step).astype(int))
+        pts = np.concatenate([a[i] + (b[i] - a[i]) * np.linspace(0, 1, n[i] + 1)[:, None]
+                              for i in range(len(a))]) if len(a) else poly
+        far = np.hypot(*(pts - center).T) > radius
+        cuts = np.flatnonzero(np.diff(far.astype(int))) + 1
+        runs += [Path(r) for r, keep in zip(np.split(pts, cuts), np.split(far, cuts)) if keep[0] and len(r) >= 2]
+    return runs
+
+
+def _near(points, box, r) -> bool:
+    if not len(points):
+        return False
+    dx = np.maximum(np.maximum(box.x0 - points[:, 0], points[:, 0] - box.x1), 0)
+    dy = np.maximum(np.maximum(box.y0 - points[:, 1], points[:, 1] - box.y1), 0)
+    return bool((np.hypot(dx, dy) < r).any())
+
+
+def _covers(box, obstacles) -> list[str]:
+    """What a text box (display coordinates) covers: the lines, markers and bars under it, in words."""
+    lines, markers, bars = obstacles
+    pad = box.padded(1)
+    hits = [f"the line {name!r}" for name, path, lw in lines if path.intersects_bbox(pad.padded(lw), filled=False)]
+    hits += [f"a marker of {name!r}" for name, pts, r in markers if _near(pts, pad, r)]
+    own_bar = any(b.x0 - 1 <= box.x0 and box.x1 <= b.x1 + 1 and b.y0 - 1 <= box.y0 and box.y1 <= b.y1 + 1
+                  for b in bars)
+    if not own_bar and any(pad.overlaps(b) for b in bars):
+        hits.append("a bar")
+    return hits
+
+
+def _leader_gap(ax, target, markers) -> float:
+    """How close to its point a leader line may come to the curves there (the marker and a little)."""
+    r = [r for _, pts, r in markers if len(pts) and np.hypot(*(pts - target).T).min() < 1]
+    return 3 * ax.figure.dpi / 72 + max(r + [0])
+
+
+def _straight_leader(box, target):
+    """The straight leader from the edge of a text box to its point (display coordinates)."""
+    from matplotlib.path import Path
+
+    start = np.clip(target, [box.x0, box.y0], [box.x1, box.y1])
+    return Path(np.array([start, target]))
+
+
+def _leader_hit(path, target, near, obstacles) -> str | None:
+    """The first line or marker a leader crosses farther than ``near`` from the point it marks."""
+    lines, markers, _ = obstacles
+    runs = _polyline_runs(path, target, near)
+    hit = next((name for name, line, _ in lines if any(run.intersects_path(line, filled=False) for run in runs)),
+               None)
+    return hit or next((name for name, pts, r in markers
+                        if any(len(pts) and (np.hypot(*(pts[:, None, :] - run.vertices[None]).T) < r).any()
+                               for run in runs)), None)
+
+
+def check_figure(fig, where: str = "figure") -> list[str]:
+    """Problems of a finished figure, each a sentence naming ``where``, the axes and the artist:
+
+    * every axis that shows numbers states a unit by the book's convention (:func:`label_unit`),
+      or its tick labels carry the unit; axes without ticks or with category ticks need none;
+    * numbers of four or more digits in tick labels and texts have thousands separators, and no axis
+      shows an offset or scientific-notation multiplier;
+    * no text, label box, leader line or legend covers a drawn line, marker or bar (a label inside one
+      bar is that bar's label), and no two texts overlap.
+
+    The figure is drawn first (an open pyplot figure, a closed one or an explorer's)."""
+    from matplotlib.transforms import Bbox
+
+    renderer = _renderer(fig)
+    problems: list[str] = []
+    for i, ax in enumerate(_all_axes(fig)):
+        if not ax.get_visible():
+            continue
+        ident = (getattr(ax, "get_title", str)() or ax.yaxis.get_label().get_text()
+                 or ax.xaxis.get_label().get_text() or f"#{i + 1}")
+        here = f"{where}, axes {ident!r}".replace("\n", " ")
+        if ax.axison:
+            for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+                if not axis.get_visible() or getattr(ax, "_orientation", name) != name:
+                    continue    # a secondary axis (ax.secondary_xaxis) shows one of its two
+                shown = _shown_ticklabels(axis)
+                kinds = {_tick_kind(t.get_text()) for t in shown}
+                label = axis.get_label().get_text() if axis.get_label().get_visible() else ""
+                if "number" in kinds and label_unit(label) is None:
+                    problems.append(f"{here}: the {name} axis label {label!r} states no unit (write "
+                                    f"'quantity (unit)', the unit from viz.UNIT_WORDS or viz.DIMENSIONLESS)")
+                for t in shown:
+                    if _UNGROUPED.search(t.get_text()):
+                        problems.append(f"{here}: {name} tick label {t.get_text()!r} has no thousands separator")
+                offset = axis.get_offset_text()
+                if offset.get_visible() and offset.get_text().strip():
+                    problems.append(f"{here}: the {name} axis shows a multiplier {offset.get_text()!r} "
+                                    f"instead of its numbers")
+        obstacles = _obstacles(ax, renderer)
+        axbox = ax.get_window_extent(renderer)
+        texts = [t for t in ax.texts if t.get_visible()]
+        subjects = []
+        for t in texts:
+            label = t.get_text().strip().replace("\n", " ")
+            if label:
+                subjects.append((f"label {label!r}", _text_box(t, renderer)))
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            subjects.append(("the legend", legend.get_window_extent(renderer)))
+        words = texts + ([legend.get_title(), *legend.get_texts()] if legend is not None else [])
+        words += [ax.title, ax.xaxis.label, ax.yaxis.label] if hasattr(ax, "title") else []
+        for t in words:
+            number = _UNGROUPED.search(t.get_text()) if t.get_visible() else None
+            if number:
+                problems.append(f"{here}: {number.group()!r} in the text {t.get_text()!r} has no thousands "
+                                f"separator".replace("\n", " "))
+        for what, box in subjects:
+            inside = Bbox.intersection(box, axbox)       # lines, markers and bars end at the axes
+            if inside is None:
+                continue
+            for hit in dict.fromkeys(_covers(inside, obstacles)):
+                problems.append(f"{here}: {what} covers {hit}")
+        for (wa, a), (wb, b) in ((s, u) for k, s in enumerate(subjects) for u in subjects[k + 1:]):
+            if a.overlaps(b):
+                problems.append(f"{here}: {wa} overlaps {wb}")
+        for t in texts:
+            arrow = getattr(t, "arrow_patch", None)
+            if arrow is None or not arrow.get_visible():
+                continue
+            target = np.asarray(t._get_position_xy(renderer))     # the point it marks
+            path = arrow.get_transform().transform_path(arrow.get_path())
+            crossed = _leader_hit(path, target, _leader_gap(ax, target, obstacles[1]), obstacles)
+            if crossed:
+                what = f"the leader line of {t.get_text().strip()!r}".replace("\n", " ")
+                problems.append(f"{here}: {what} crosses {crossed!r}")
+    return problems

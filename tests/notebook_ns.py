@@ -17,6 +17,7 @@ import io
 from pathlib import Path
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
+FIGURES: dict[str, list] = {}   # notebook name -> [(cell index, figure the cell displayed)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -33,15 +34,18 @@ def _executed(name: str) -> tuple[dict, dict]:
     nb = nbformat.read(path, as_version=4)
     shell = InteractiveShell.instance()
     ns: dict = {"__name__": "__main__"}
+    import matplotlib.pyplot as plt
+
+    figures = FIGURES[path.stem] = []
     with contextlib.redirect_stdout(io.StringIO()):          # display() output is not wanted here
-        for cell in nb.cells:
+        for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             source = shell.transform_cell(cell.source)      # handles %magics like IPython does
             exec(compile(source, f"{path.name}:cell", "exec"), ns)  # noqa: S102 – our own notebooks
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+            # like the inline backend: the figures a cell leaves open are its output, then closed
+            figures += [(index, plt.figure(n)) for n in plt.get_fignums()]
+            plt.close("all")
     snapshot = {key: ({n: s.value for n, s in ex.sliders.items()},
                       {n: e.value for n, e in ex.entries.items()})
                 for key, ex in ns.items() if isinstance(ex, Explorer)}
@@ -66,3 +70,9 @@ def load_namespace(name: str) -> dict:
     for key, (sliders, entries) in snapshot.items():
         _reset(ns[key], sliders, entries)
     return dict(ns)
+
+
+def figures(name: str) -> list:
+    """``[(cell index, Figure)]``: every figure a cell of the notebook left open (what it displays)."""
+    _executed(name)
+    return list(FIGURES[name.removesuffix(".ipynb")])
