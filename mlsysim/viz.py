@@ -169,10 +169,16 @@ class _ClearLabel(Annotation):
         super().__init__(*args, **kwargs)
         self._hint = hint
 
+    @staticmethod
+    def _align(cx, cy):
+        return ("left" if cx > 0 else "right" if cx < 0 else "center",
+                "bottom" if cy > 0 else "top" if cy < 0 else "center")
+
     def _place(self, cx, cy, renderer):
         self.xyann = (cx, cy)
-        self.set_horizontalalignment("left" if cx > 0 else "right" if cx < 0 else "center")
-        self.set_verticalalignment("bottom" if cy > 0 else "top" if cy < 0 else "center")
+        ha, va = self._align(cx, cy)
+        self.set_horizontalalignment(ha)
+        self.set_verticalalignment(va)
         self.update_positions(renderer)
         return _text_box(self, renderer)
 
@@ -194,14 +200,30 @@ class _ClearLabel(Annotation):
         axbox = ax.get_window_extent(renderer)
         target = np.asarray(self._get_position_xy(renderer))
         near = _leader_gap(ax, target, obstacles[1])
+        # laying out text is slow, and a label's box only moves with its offset and alignment: lay it
+        # out once, then shift that box to each candidate (offsets are points from the marked point)
+        from matplotlib.transforms import Bbox
+
+        px = self.figure.dpi / 72
+        self._place(dx, dy, renderer)
+        text = Text.get_window_extent(self, renderer)
+        outer = _text_box(self, renderer)
+        pad = (text.x0 - outer.x0, text.y0 - outer.y0)
+
+        def box_at(cx, cy):
+            ha, va = self._align(cx, cy)
+            x = target[0] + cx * px - {"left": 0, "center": text.width / 2, "right": text.width}[ha]
+            y = target[1] + cy * px - {"bottom": 0, "center": text.height / 2, "top": text.height}[va]
+            return Bbox.from_bounds(x - pad[0], y - pad[1], outer.width, outer.height)
+
         best, best_score = (dx, dy), None
         for cx, cy in candidates:
-            box = self._place(cx, cy, renderer)
+            box = box_at(cx, cy)
             outside = not (axbox.x0 <= box.x0 and box.x1 <= axbox.x1 and axbox.y0 <= box.y0
                            and box.y1 <= axbox.y1)
             # covering data or another label is worse than a leader line crossing a curve
             hits = 2 * (len(_covers(box, obstacles)) + sum(box.overlaps(b) for b in others))
-            if self.arrow_patch is not None and not self._adjacent(box, target):
+            if not hits and not outside and self.arrow_patch is not None and not self._adjacent(box, target):
                 hits += _leader_hit(_straight_leader(box, target), target, near, obstacles) is not None
             score = (3 * outside + hits, math.hypot(cx, cy))
             if best_score is None or score < best_score:
