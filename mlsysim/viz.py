@@ -106,18 +106,35 @@ class Thousands(ticker.Formatter):
     def __init__(self, log: bool = False):
         self.log = log
         self.decimals = 0
+        self.every = 1          # on a crowded log axis, label every n-th power of ten
 
     def set_locs(self, locs):
         super().set_locs(locs)
         locs = [float(v) for v in locs if math.isfinite(v)]
         self.decimals = next((d for d in range(7) if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))
                                                         for v in locs)), 6)
+        self.every = 1
+        axis = getattr(self, "axis", None)
+        if self.log and axis is not None and axis.axes is not None and axis.axis_name == "x":
+            lo, hi = sorted(axis.get_view_interval())
+            shown = [v for v in locs if lo <= v <= hi and v > 0]
+            if len(shown) > 1:
+                # an estimate of the widest label against the room each tick has along the axis
+                size = axis.get_major_ticks()[0].label1.get_fontsize() if axis.get_major_ticks() else 10
+                widest = max(len(self._label(v)) for v in shown) * 0.62 * size * axis.figure.dpi / 72
+                room = axis.axes.bbox.width / (len(shown) - 1)
+                self.every = max(1, math.ceil(1.15 * widest / room))
+
+    def _label(self, x):
+        return _number(x, max(0, min(6, -math.floor(math.log10(x) + 1e-9))))
 
     def __call__(self, x, pos=None):
         if self.log:
             if x <= 0:
                 return ""
-            return _number(x, max(0, min(6, -math.floor(math.log10(x) + 1e-9))))
+            if self.every > 1 and round(math.log10(x)) % self.every:
+                return ""
+            return self._label(x)
         return _number(0.0 if abs(x) < 1e-12 else x, self.decimals)
 
 
@@ -192,11 +209,17 @@ class _ClearLabel(Annotation):
         obstacles = _obstacles(ax, renderer)
         # labels placed later in this draw avoid this one; their boxes from the last draw are stale
         later = ax.texts[ax.texts.index(self) + 1:] if self in ax.texts else []
-        others = [_text_box(t, renderer) for t in ax.texts if t is not self and t.get_visible()
-                  and t.get_text().strip() and not (isinstance(t, _ClearLabel) and t in later)]
+        for t in ax.texts:            # the leader lines of labels placed before this one are obstacles too
+            arrow = getattr(t, "arrow_patch", None)
+            if t is not self and t not in later and arrow is not None and arrow.get_visible():
+                obstacles[0].append((f"the leader line of {t.get_text()!r}",
+                                     arrow.get_transform().transform_path(arrow.get_path()), 1.0))
+        others = [(f"label {t.get_text()!r}", _text_box(t, renderer)) for t in ax.texts
+                  if t is not self and t.get_visible() and t.get_text().strip()
+                  and not (isinstance(t, _ClearLabel) and t in later)]
         legend = ax.get_legend()
         if legend is not None and legend.get_visible():
-            others.append(legend.get_window_extent(renderer))
+            others.append(("the legend", legend.get_window_extent(renderer)))
         axbox = ax.get_window_extent(renderer)
         target = np.asarray(self._get_position_xy(renderer))
         near = _leader_gap(ax, target, obstacles[1])
@@ -222,9 +245,9 @@ class _ClearLabel(Annotation):
             outside = not (axbox.x0 <= box.x0 and box.x1 <= axbox.x1 and axbox.y0 <= box.y0
                            and box.y1 <= axbox.y1)
             # covering data or another label is worse than a leader line crossing a curve
-            hits = 2 * (len(_covers(box, obstacles)) + sum(box.overlaps(b) for b in others))
+            hits = 2 * (len(_covers(box, obstacles)) + sum(box.overlaps(b) for _, b in others))
             if not hits and not outside and self.arrow_patch is not None and not self._adjacent(box, target):
-                hits += _leader_hit(_straight_leader(box, target), target, near, obstacles) is not None
+                hits += _leader_hit(_straight_leader(box, target), target, near, obstacles, others) is not None
             score = (3 * outside + hits, math.hypot(cx, cy))
             if best_score is None or score < best_score:
                 best, best_score = (cx, cy), score
@@ -598,10 +621,15 @@ def _straight_leader(box, target):
     return Path(np.array([start, target]))
 
 
-def _leader_hit(path, target, near, obstacles) -> str | None:
-    """The first line or marker a leader crosses farther than ``near`` from the point it marks."""
+def _leader_hit(path, target, near, obstacles, boxes=()) -> str | None:
+    """The first line, marker or text box (``boxes``: ``(name, Bbox)``) a leader crosses farther than
+    ``near`` from the point it marks."""
     lines, markers, _ = obstacles
     runs = _polyline_runs(path, target, near)
+    label = next((name for name, box in boxes if any(run.intersects_bbox(box, filled=True) for run in runs)),
+                 None)
+    if label:
+        return label
     hit = next((name for name, line, _ in lines if any(run.intersects_path(line, filled=False) for run in runs)),
                None)
     return hit or next((name for name, pts, r in markers
@@ -640,6 +668,10 @@ def check_figure(fig, where: str = "figure") -> list[str]:
                 if "number" in kinds and label_unit(label) is None:
                     problems.append(f"{here}: the {name} axis label {label!r} states no unit (write "
                                     f"'quantity (unit)', the unit from viz.UNIT_WORDS or viz.DIMENSIONLESS)")
+                boxes = [t.get_window_extent(renderer) for t in shown]
+                if any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:]):
+                    problems.append(f"{here}: {name} tick labels overlap each other "
+                                    f"({', '.join(t.get_text() for t in shown)})")
                 for t in shown:
                     if _UNGROUPED.search(t.get_text()):
                         problems.append(f"{here}: {name} tick label {t.get_text()!r} has no thousands separator")
@@ -665,6 +697,19 @@ def check_figure(fig, where: str = "figure") -> list[str]:
             if number:
                 problems.append(f"{here}: {number.group()!r} in the text {t.get_text()!r} has no thousands "
                                 f"separator".replace("\n", " "))
+        # a figure with fixed margins (an explorer's) is saved at its size, so text beyond its edges is
+        # lost; one with a layout engine is displayed with bbox_inches="tight", which keeps all of it
+        shown_text = [] if fig.get_layout_engine() is not None else words + (
+            [legend] if legend is not None else []) + [
+            t for axis in (ax.xaxis, ax.yaxis) if ax.axison and axis.get_visible() for t in _shown_ticklabels(axis)]
+        for t in shown_text:
+            if t.get_visible() and (t is legend or t.get_text().strip()):
+                box = t.get_window_extent(renderer)
+                over = max(fig.bbox.x0 - box.x0, box.x1 - fig.bbox.x1, fig.bbox.y0 - box.y0, box.y1 - fig.bbox.y1)
+                if box.width and over > 1:
+                    what = "the legend" if t is legend else repr(t.get_text()).replace("\\n", " ")
+                    problems.append(f"{here}: {what} is cut off at the edge of the figure (by {over:.0f} px "
+                                    f"of {fig.bbox.width:.0f})")
         for what, box in subjects:
             inside = Bbox.intersection(box, axbox)       # lines, markers and bars end at the axes
             if inside is None:
@@ -680,8 +725,11 @@ def check_figure(fig, where: str = "figure") -> list[str]:
                 continue
             target = np.asarray(t._get_position_xy(renderer))     # the point it marks
             path = arrow.get_transform().transform_path(arrow.get_path())
-            crossed = _leader_hit(path, target, _leader_gap(ax, target, obstacles[1]), obstacles)
+            own = _text_box(t, renderer)
+            boxes = [(what, box) for what, box in subjects if box.bounds != own.bounds]
+            crossed = _leader_hit(path, target, _leader_gap(ax, target, obstacles[1]), obstacles, boxes)
             if crossed:
                 what = f"the leader line of {t.get_text().strip()!r}".replace("\n", " ")
-                problems.append(f"{here}: {what} crosses {crossed!r}")
+                named = crossed if crossed.startswith(("label ", "the legend")) else repr(crossed)
+                problems.append(f"{here}: {what} crosses {named}")
     return problems

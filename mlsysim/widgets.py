@@ -199,10 +199,10 @@ class Explorer(W.VBox):
             '<br><small>The numbers below still show the last valid inputs.</small></div>')
 
     def _draw(self, calc):
-        # The plot is a PNG in an Image widget: no output capture (which only a browser front-end
+        # The plot is an SVG in an HTML widget: no output capture (which only a browser front-end
         # routes correctly), deterministic, and embedded in the saved widget state for the website.
-        # One figure is reused with fixed margins: creating figures and running a layout engine
-        # on every slider move would dominate the update time.
+        # One figure is reused with fixed margins, widened only where labels would be cut: creating
+        # figures and running a layout engine on every slider move would dominate the update time.
         import io
 
         from . import viz
@@ -212,9 +212,13 @@ class Explorer(W.VBox):
             self._fig.set_layout_engine(None)
             self._fig.subplots_adjust(**self._margins)
             plt.close(self._fig)              # keep it out of pyplot's figure manager (no inline display)
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            FigureCanvasAgg(self._fig)        # closing left a bare canvas: give it one that can measure text
         self._ax.clear()
         self._plot(calc, self._ax)
         viz.tidy_axes(self._ax)
+        self._fit_margins()
         if callable(self._plot_alt):
             alt = str(self._plot_alt(calc))
         else:
@@ -229,6 +233,30 @@ class Explorer(W.VBox):
                           'style="width:100%;max-width:100%;height:auto">')
         self.plot_caption.value = (f'<div class="mlsysim-plot-caption" aria-hidden="true" '
                                    f'style="font-size:0.85em;color:#4b5563">{html.escape(alt)}</div>')
+
+    def _fit_margins(self, pad: float = 4.0):
+        """Widen the fixed margins where tick labels or axis labels would run past the figure's edge
+        (the SVG is saved at the figure's size, so they would be cut): long numbers such as
+        ``100,000,000`` at extreme inputs. Measuring the two axes is cheap; no layout engine runs."""
+        fig, ax = self._fig, self._ax
+        margins = dict(self._margins)
+        fig.subplots_adjust(**margins)
+        renderer = fig.canvas.get_renderer()
+        width, height = fig.bbox.width, fig.bbox.height
+        for _ in range(2):                    # the ticks may change with the axes' new width: measure again
+            boxes = [b for b in (ax.yaxis.get_tightbbox(renderer), ax.xaxis.get_tightbbox(renderer))
+                     if b is not None]
+            if not boxes:
+                return
+            grow = (max(0.0, pad - min(b.x0 for b in boxes)) / width,
+                    max(0.0, max(b.x1 for b in boxes) - (width - pad)) / width,
+                    max(0.0, pad - min(b.y0 for b in boxes)) / height)
+            if not any(grow):
+                return
+            margins["left"] += grow[0]
+            margins["right"] -= grow[1]
+            margins["bottom"] += grow[2]
+            fig.subplots_adjust(**margins)
 
     def __repr__(self):
         # The text/plain of the widget output: all that a saved notebook (or a frontend without the

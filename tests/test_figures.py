@@ -182,6 +182,8 @@ def test_a_leader_line_across_a_curve_fails():
     assert any("the leader line of 'mark' crosses 'rising'" in p for p in problems), problems
     ann.set_position((1, 9.5))        # (xytext) same side as the mark: no crossing
     assert viz.check_figure(fig) == [], viz.check_figure(fig)
+    ax.text(1.5, 8.9, "other")        # a label in the leader's way
+    assert any("the leader line of 'mark' crosses label 'other'" in p for p in viz.check_figure(fig))
     plt.close(fig)
 
 
@@ -202,3 +204,47 @@ def test_every_notebook_figure_is_found():
     total = sum(len(figures(n)) for n in NOTEBOOKS)
     assert total >= 30, total
     assert math.isfinite(total)
+
+
+def test_text_cut_at_the_edge_of_a_fixed_size_figure_fails_and_explorers_widen_their_margins():
+    from mlsysim.calc import Calculation, Param
+    from mlsysim.widgets import explore
+
+    fig, ax = _fig()
+    fig.set_layout_engine(None)
+    fig.subplots_adjust(left=0.02)              # no room for the tick labels
+    ax.plot([0, 1], [0, 5e9])
+    ax.set_xlabel("x (fraction)")
+    ax.set_ylabel("cost (USD)")
+    assert any("is cut off at the edge of the figure" in p for p in viz.check_figure(fig))
+    plt.close(fig)
+
+    class Big(Calculation):
+        scale = Param(1.0, lo=1.0, hi=1e12, log=True, label="Scale")
+
+        def execute(self):
+            self.top = self.scale
+
+    def plot(c, ax):
+        ax.plot([1, 2], [0, c.top])
+        ax.set_xlabel("time (days)")
+        ax.set_ylabel("a long label for the cost axis (USD)")
+
+    ex = explore(Big, plot=plot, render=lambda c: "")
+    ex.sliders["scale"].value = 1e12            # tick labels such as 1,000,000,000,000
+    assert viz.check_figure(ex._fig) == []
+    assert ex._fig.subplotpars.left > 0.13       # the default margin, widened
+
+
+def test_crowded_log_axis_labels_every_other_power_of_ten_and_overlaps_fail():
+    fig, ax, _, _ = viz.setup_plot(figsize=(4, 3))
+    ax.plot([1e3, 1e12], [1, 2])
+    ax.set_xscale("log")
+    ax.set_xlabel("queries (queries/day)")
+    ax.set_ylabel("cost (USD)")
+    assert viz.check_figure(fig) == []
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "1,000" not in labels or "10,000" not in labels, labels   # thinned out
+    ax.xaxis.set_major_formatter(viz.plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    assert any("x tick labels overlap each other" in p for p in viz.check_figure(fig))
+    plt.close(fig)
