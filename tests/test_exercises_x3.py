@@ -1,4 +1,5 @@
-"""Coursework of the monitoring, drift_lab, incidents and governance sections (group x3).
+"""Coursework of the monitoring, monitoring_infrastructure, drift_lab, incidents and governance sections
+(group x3).
 
 Each section notebook runs once, in-process (``notebook_ns.load_namespace``). The tests check that
 the answer keys agree with the statements (recomputed by hand from the formulas the statements
@@ -23,15 +24,16 @@ def load_namespace(name):
     substituting a student's inputs reaches the keys."""
     return _load_namespace(name)["inputs"].namespace
 
-SECTIONS = ("monitoring", "drift_lab", "incidents", "governance")
+SECTIONS = ("monitoring", "monitoring_infrastructure", "drift_lab", "incidents", "governance")
 STUDENTS = [f"student{i:02d}" for i in range(25)]
 SEED = 2026
 
 # Section → (numeric exercise ids, choice exercise ids, right answer of each quiz question)
 EXERCISES = {
-    "monitoring": (["ex1", "ex2"], ["ex3"],
-                   ["It roughly quadruples", "Concept drift, revealed only as labels arrive",
-                    "Dashboard queries"]),
+    "monitoring": (["ex1"], ["ex2"],
+                   ["It roughly quadruples", "Concept drift, revealed only as labels arrive", "True"]),
+    "monitoring_infrastructure": (["ex1"], ["ex2"],
+                                  [0, "Dashboard queries", "False"]),
     "drift_lab": (["ex1", "ex3"], ["ex2"], [0, "KS", "True"]),
     "incidents": (["ex1", "ex2"], ["ex3"],
                   ["P1", "The data: pipelines, schemas, missing values, distribution shift",
@@ -59,13 +61,31 @@ def test_monitoring_keys_match_the_formulas():
     p1 = p0 - d
     n = ((norm.ppf(0.95) * math.sqrt(p0 * (1 - p0)) + norm.ppf(0.80) * math.sqrt(p1 * (1 - p1))) / d) ** 2
     assert ns["ex1"].key() == math.ceil(n)
-    m, dt, r = ns["ex_metrics_per_variant"], ns["ex_sample_interval"], ns["ex_refresh_minutes"]
+    assert ns["ex2"].key() in ("scheduled", "trigger-based")
+
+
+def _monitoring_bill(m, dt, r):
     month = 30 * 24 * 3600
     ingest = 3 * m * month / dt / 1e6 * 0.30                     # 3 variants, USD 0.30 per million points
     storage = 3 * m * month / dt * 8 / 1e9 * 1.00                # 8 bytes a point, USD 1 per GB-month
     queries = 2 * 3 * (60 / r) * 8 * 22 * 0.02                   # 2 dashboards × 3 users, 8 h × 22 days
-    assert ns["ex2"].key() == pytest.approx(ingest + storage + queries, rel=1e-9)
-    assert ns["ex3"].key() in ("scheduled", "trigger-based")
+    return ingest, storage, queries
+
+
+def test_monitoring_infrastructure_keys_match_the_formulas():
+    ns = load_namespace("monitoring_infrastructure")
+    saved = {k: ns[k] for k in ("ex_metrics_per_variant", "ex_sample_interval", "ex_refresh_minutes")}
+    largest = set()
+    try:
+        for m, dt, r in [tuple(saved.values()), (120, 30.0, 10.0), (1_500, 2.0, 20.0), (60, 45.0, 1.5)]:
+            ns.update(ex_metrics_per_variant=m, ex_sample_interval=dt, ex_refresh_minutes=r)
+            ingest, storage, queries = _monitoring_bill(m, dt, r)
+            assert ns["ex1"].key() == pytest.approx(ingest + storage + queries, rel=1e-9)
+            assert ns["ex2"].key() == ("ingestion" if ingest > queries else "query compute")
+            largest.add(ns["ex2"].key())
+    finally:
+        ns.update(saved)
+    assert largest == {"ingestion", "query compute"}
 
 
 def test_drift_lab_keys_match_the_formulas():

@@ -183,11 +183,18 @@ def ns():
     return load_namespace("monitoring")
 
 
-def test_scenarios_of_the_prose(ns):
+@pytest.fixture(scope="module")
+def ns_infra():
+    from notebook_ns import load_namespace
+
+    return load_namespace("monitoring_infrastructure")
+
+
+def test_scenarios_of_the_prose(ns, ns_infra):
     assert ns["delay"].n_exact == 169 and ns["delay"].rule_of_thumb == 1_000
     assert ns["asset"].winner == "scheduled" and ns["low_value"].winner == "trigger-based"
-    assert ns["budget"].total == pytest.approx(261.42336)
-    assert ns["roi"].roi == 5
+    assert ns_infra["budget"].total == pytest.approx(261.42336)
+    assert ns_infra["roi"].roi == 5
 
 
 def test_delay_explorer(ns):
@@ -218,8 +225,8 @@ def test_asset_explorer(ns):
     assert ex.error is None and "scheduled strategy is cheaper" in ex.text.value
 
 
-def test_budget_explorer(ns):
-    ex = ns["budget_explorer"]
+def test_budget_explorer(ns_infra):
+    ex = ns_infra["budget_explorer"]
     before = ex.text.value
     assert "USD 261.42" in before and "$" not in before     # no dollar pairs for MathJax to misread
     ex.sliders["label_cardinality"].value = 1_000

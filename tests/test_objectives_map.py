@@ -284,7 +284,7 @@ def test_the_key_analysis_catches_a_key_on_another_model():
 # Sections that open with 2–4 objectives and close with a wrap-up (proseA's; proseB's may be added).
 SECTIONS = ["purpose", "overview", "principles", "technical_debt", "data_infrastructure", "pipelines",
             "retraining_economics", "model_validation", "deployment",
-            "serving", "infrastructure", "monitoring", "drift_lab", "incidents", "governance", "maturity",
+            "serving", "infrastructure", "monitoring", "drift_lab", "monitoring_infrastructure", "incidents", "governance", "maturity",
             "investment", "case_studies", "summary"]
 
 

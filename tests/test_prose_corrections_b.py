@@ -16,8 +16,8 @@ from scipy.stats import binom
 from mlsysim.models import monitoring as m
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
-MINE = ["serving", "infrastructure", "monitoring", "drift_lab", "incidents", "governance", "maturity",
-        "investment", "case_studies", "summary"]
+MINE = ["serving", "infrastructure", "monitoring", "monitoring_infrastructure", "drift_lab", "incidents",
+        "governance", "maturity", "investment", "case_studies", "summary"]
 
 
 def cells(name, kind=None):
