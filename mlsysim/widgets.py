@@ -19,6 +19,7 @@ import html
 import math
 
 import ipywidgets as W
+import matplotlib
 
 from .calc import Calculation, ParamError
 from .fmt import GuardError
@@ -36,6 +37,22 @@ def md_to_html(text: str) -> str:
 
         _MD = MarkdownIt("commonmark").enable("table")
     return _MD.render(text)
+
+
+_WIDTHS: dict = {}
+
+
+def _text_width(text: str, size: float) -> float:
+    """The width of a tick label in points (the house font), cached."""
+    key = (text, size)
+    if key not in _WIDTHS:
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.textpath import text_to_path
+
+        ismath = text.count("$") >= 2
+        _WIDTHS[key] = text_to_path.get_text_width_height_descent(text, FontProperties(size=size),
+                                                                    ismath=ismath)[0]
+    return _WIDTHS[key]
 
 
 def _value_text(v) -> str:
@@ -212,9 +229,6 @@ class Explorer(W.VBox):
             self._fig.set_layout_engine(None)
             self._fig.subplots_adjust(**self._margins)
             plt.close(self._fig)              # keep it out of pyplot's figure manager (no inline display)
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            FigureCanvasAgg(self._fig)        # closing left a bare canvas: give it one that can measure text
         self._ax.clear()
         self._plot(calc, self._ax)
         viz.tidy_axes(self._ax)
@@ -235,28 +249,38 @@ class Explorer(W.VBox):
                                    f'style="font-size:0.85em;color:#4b5563">{html.escape(alt)}</div>')
 
     def _fit_margins(self, pad: float = 4.0):
-        """Widen the fixed margins where tick labels or axis labels would run past the figure's edge
-        (the SVG is saved at the figure's size, so they would be cut): long numbers such as
-        ``100,000,000`` at extreme inputs. Measuring the two axes is cheap; no layout engine runs."""
+        """Widen the fixed margins where tick labels or the y-axis label would run past the figure's
+        left or right edge (the SVG is saved at the figure's size, so they would be cut): long numbers
+        such as ``100,000,000`` at extreme inputs. No drawing and no layout engine: the tick labels are
+        formatted and their widths measured with the font (cached), in points."""
         fig, ax = self._fig, self._ax
         margins = dict(self._margins)
         fig.subplots_adjust(**margins)
-        renderer = fig.canvas.get_renderer()
-        width, height = fig.bbox.width, fig.bbox.height
-        for _ in range(2):                    # the ticks may change with the axes' new width: measure again
-            boxes = [b for b in (ax.yaxis.get_tightbbox(renderer), ax.xaxis.get_tightbbox(renderer))
-                     if b is not None]
-            if not boxes:
-                return
-            grow = (max(0.0, pad - min(b.x0 for b in boxes)) / width,
-                    max(0.0, max(b.x1 for b in boxes) - (width - pad)) / width,
-                    max(0.0, pad - min(b.y0 for b in boxes)) / height)
-            if not any(grow):
-                return
-            margins["left"] += grow[0]
-            margins["right"] -= grow[1]
-            margins["bottom"] += grow[2]
+        ax.get_xlim(), ax.get_ylim()              # settle autoscaling
+        width = fig.get_figwidth() * 72
+        to_pt = 72 / fig.dpi
+        rc = matplotlib.rcParams
+
+        def labels(axis):
+            lo, hi = sorted(axis.get_view_interval())
+            locs = [v for v in axis.get_majorticklocs() if lo - 1e-9 * abs(hi - lo) <= v <= hi + 1e-9 * abs(hi - lo)]
+            texts = axis.get_major_formatter().format_ticks(locs)
+            size = axis.get_major_ticks()[0].label1.get_fontsize() if locs else 10
+            return [(v, t, size) for v, t in zip(locs, texts) if t]
+
+        ys = labels(ax.yaxis)
+        tick_w = max((_text_width(t, size) for _, t, size in ys), default=0.0)
+        label = ax.yaxis.get_label()
+        label_h = 1.25 * label.get_fontsize() + rc["axes.labelpad"] if label.get_text() else 0.0
+        need = tick_w + rc["ytick.major.size"] + rc["ytick.major.pad"] + label_h + pad
+        margins["left"] = max(margins["left"], need / width)
+        xs = labels(ax.xaxis)
+        if xs:
             fig.subplots_adjust(**margins)
+            right_edge = max(ax.transData.transform((v, 0))[0] * to_pt + _text_width(t, size) / 2
+                             for v, t, size in xs)
+            margins["right"] -= max(0.0, right_edge + pad - width) / width
+        fig.subplots_adjust(**margins)
 
     def __repr__(self):
         # The text/plain of the widget output: all that a saved notebook (or a frontend without the
