@@ -6,7 +6,9 @@ course hub gets a *reader copy* that any Jupyter renders without MyST extensions
 - every ``{eval}`` role is replaced by its value (the ``user_expressions`` stored by mlsysim.nbrun);
 - ``{numref}``/``{ref}``/``{eq}`` become links with the numbers and titles the website shows (read from
   Sphinx's environment after the build resolved them); ``{cite:p}``/``{cite:t}`` become author–year
-  links into the website's bibliography, ``{term}`` links into its glossary;
+  links into the website's bibliography, ``{term}`` links into its glossary; a reference written as a link
+  to another book file (``[Table 5.2](data_infrastructure.ipynb#tbl-…)``, see ``_ext/xref_links.py``) links
+  to the same place on the website;
 - ``:::{table}`` becomes an anchor, a numbered caption and the table; admonitions become block quotes;
   labelled display math gets ``\\tag{N}``; a code cell's figure caption becomes a markdown cell after it;
 - code, explorers and exercises stay live. The first cell (the bootstrap cell, see
@@ -40,6 +42,8 @@ DISPLAY_MATH = re.compile(r"\$\$(?P<body>.+?)\$\$[ \t]*(?:\((?P<label>[\w.:-]+)\
 ADMONITION_TITLES = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important",
                      "caution": "Caution", "attention": "Attention", "danger": "Danger", "error": "Error",
                      "hint": "Hint", "seealso": "See also"}
+# A cross-reference written as a link to another book file (tools/xref_links.py, _ext/xref_links.py).
+XREF_LINK = re.compile(r"\[([^\[\]]*)\]\(([\w-]+)\.(?:ipynb|md)#([\w.:-]+)\)")
 WHEEL_IN_CELL = re.compile(r"(_static/wheels/mlsysim-[\w.]+-py3-none-any\.whl)(#sha256=[0-9a-f]+)?")
 
 
@@ -161,6 +165,22 @@ class Resolver:
         docname, labelid = found
         return f"[{text}]({self.href(docname, labelid)})"
 
+    def xref_link(self, text: str, stem: str, fragment: str) -> str:
+        """``[text](file.ipynb#label)`` → the same text linking to the label on the website (a glossary
+        link's fragment is already the term's HTML id). The text is the website's (the build checks it)."""
+        docname = next((d for d in self.env.found_docs if d.rsplit("/", 1)[-1] == stem), None)
+        if docname is None:
+            self.problems.append(f"link to an unknown book file {stem}")
+            return text
+        if stem == "glossary" and fragment.startswith("term-"):
+            return f"[{text}]({self.href(docname, fragment)})"
+        if fragment in self.math.equations:
+            return f"[{text}]({self.href(self.math.equations[fragment][0], 'equation-' + fragment)})"
+        if fragment in self.std.anonlabels:
+            found_doc, labelid = self.std.anonlabels[fragment]
+            return f"[{text}]({self.href(found_doc, labelid)})"
+        return f"[{text}]({self.href(docname, fragment)})"        # a heading slug
+
     def _citation(self, key: str):
         for c in (self.cite.citations if self.cite else []):
             if c.key == key:
@@ -241,6 +261,7 @@ def convert_markdown(text: str, res: Resolver, values: dict[str, str] | None = N
             return f"${content}$"
         return m.group(0)
 
+    text = XREF_LINK.sub(lambda m: res.xref_link(m.group(1), m.group(2), m.group(3)), text)
     text = ROLE.sub(role, text)
     text = LABEL_LINE.sub(lambda m: f'<a id="{m.group(1)}"></a>', text)
     text = convert_blocks(text, res)

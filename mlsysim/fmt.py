@@ -245,10 +245,14 @@ def plain_roles(text: str) -> str:
 
 def md_table(headers, rows, caption: str | None = None, label: str | None = None,
              align: str | None = None) -> str:
-    """A MyST table (with caption and label when given) built from computed cells.
+    """A table (with caption and label when given) built from computed cells.
 
-    ``align`` is one character per column: ``l``, ``r`` or ``c``.  The result is Markdown text;
-    display it with ``IPython.display.Markdown`` so the website numbers it like a typed table.
+    ``align`` is one character per column: ``l``, ``r`` or ``c``.  The result is Markdown text; display it
+    with ``IPython.display.Markdown``. In the website's build (``MLSYSIM_MARKDOWN=myst``, set by
+    ``_ext/xref_links.py``) it is a MyST ``{table}`` directive, numbered and referenceable like a typed table.
+    Anywhere else (JupyterLab, plain Jupyter, a reader copy) it is an anchor, the caption and a CommonMark
+    table: jupyterlab-myst would number a directive in an output on its own and repeat a number of the
+    notebook's prose tables, and a frontend without MyST would show the directive as text.
     """
     headers = [_money(h) for h in headers]
     rows = [[_money(c) for c in r] for r in rows]
@@ -263,7 +267,7 @@ def md_table(headers, rows, caption: str | None = None, label: str | None = None
              "|" + "|".join(rule[a] for a in align) + "|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
     body = "\n".join(lines)
-    if os.environ.get("MLSYSIM_MARKDOWN") == "commonmark":     # a reader copy in plain Jupyter (no MyST)
+    if os.environ.get("MLSYSIM_MARKDOWN") != "myst":           # not the website: no MyST directive
         body = plain_roles(body)
         anchor = f'<a id="{label}"></a>\n\n' if label else ""
         return f"{anchor}{plain_roles(_money(caption))}\n\n{body}" if caption else f"{anchor}{body}"

@@ -116,7 +116,8 @@ def test_check_and_claim():
     assert issubclass(ClaimError, GuardError)
 
 
-def test_md_table():
+def test_md_table(monkeypatch):
+    monkeypatch.setenv("MLSYSIM_MARKDOWN", "myst")                # the website's build (_ext/xref_links.py)
     t = md_table(["a", "b"], [[1, "x|y"]], caption="Cap", label="tbl-x", align="lr")
     assert t.splitlines()[:2] == [":::{table} Cap", ":name: tbl-x"]
     assert "| 1 | x\\|y |" in t and "|:---|---:|" in t
@@ -196,7 +197,8 @@ def test_param_declaration_errors():
         Param(1.0, lo=3, hi=2)
 
 
-def test_md_table_escapes_money_but_not_math():
+def test_md_table_escapes_money_but_not_math(monkeypatch):
+    monkeypatch.setenv("MLSYSIM_MARKDOWN", "myst")
     t = md_table(["Effect on $T^*$", "Saving"], [["x", "$5,000 and \\$3,000"]], caption="Saves $2M", label="tbl-m")
     assert "Effect on $T^*$" in t and "\\$5,000 and \\$3,000" in t and "Saves \\$2M" in t
     assert "\\\\$" not in t                                  # an already escaped sign is not escaped twice

@@ -301,10 +301,12 @@ def test_md_table_writes_plain_markdown_for_reader_copies(monkeypatch):
 
     args = (["x", "cost"], [["a", "$5"]])
     kw = dict(caption="**Costs** from {eq}`eq-roi` for {term}`drift <Data drift>`", label="tbl-c")
-    monkeypatch.delenv("MLSYSIM_MARKDOWN", raising=False)
-    assert md_table(*args, **kw).startswith(":::{table}")                   # the book: a numbered MyST table
+    monkeypatch.setenv("MLSYSIM_MARKDOWN", "myst")
+    assert md_table(*args, **kw).startswith(":::{table}")                   # the website: a numbered MyST table
     monkeypatch.setenv("MLSYSIM_MARKDOWN", "commonmark")
     plain = md_table(*args, **kw)
+    monkeypatch.delenv("MLSYSIM_MARKDOWN", raising=False)                   # JupyterLab, nbrun: the same plain form
+    assert md_table(*args, **kw) == plain
     assert plain.startswith('<a id="tbl-c"></a>') and "**Costs** from the equation for drift" in plain
     assert not myst_leftovers(plain), myst_leftovers(plain)
     assert plain_roles("see {cite:t}`breck2020ml`") == "see (breck2020ml)"
