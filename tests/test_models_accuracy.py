@@ -53,6 +53,64 @@ def test_nonneg_accepts_zero_and_arrays():
     nonneg(a=0, b=0.0, c=[0, 1e300])
 
 
+# ── boundaries and messages pinned by the mutation run (docs/mutation.md) ───────────────────────
+def test_implied_decay_rate_accepts_accuracy_one_at_either_end():
+    assert A.implied_decay_rate(1.0, 0.9, 2) == pytest.approx(-math.log(0.9) / 2, rel=1e-12)
+    assert A.implied_decay_rate(0.9, 1.0, 4) == pytest.approx(math.log(0.9) / 4, rel=1e-12)
+
+
+@pytest.mark.parametrize("before, after", [(0.0, 0.5), (0.9, 1.5), (1.5, 0.9), (0.9, 0.0)])
+def test_implied_decay_rate_names_the_allowed_range(before, after):
+    with pytest.raises(ValueError, match=r"^accuracies must be fractions in \(0, 1\]$"):
+        A.implied_decay_rate(before, after, 1)
+
+
+def test_implied_decay_rate_names_a_bad_elapsed_time():
+    with pytest.raises(ValueError, match="^elapsed time must be positive$"):
+        A.implied_decay_rate(0.9, 0.8, 0)
+
+
+def test_mixture_accuracy_single_segment_and_plain_float():
+    assert A.mixture_accuracy([1.0], [0.9]) == 0.9
+    one = A.mixture_accuracy([0.9, 0.1], [0.92, 0.70])
+    assert type(one) is float and one == pytest.approx(0.898, rel=1e-12)
+
+
+@pytest.mark.parametrize("shares, acc", [
+    (1.0, [0.9]),                       # a scalar share
+    ([0.5, 0.5], [[0.9, 0.8]]),         # accuracies as a table, not one per segment
+    ([0.5, 0.5], []),
+])
+def test_mixture_accuracy_shape_message(shares, acc):
+    with pytest.raises(ValueError, match=r"^need one traffic share per accuracy \(one accuracy per segment\)$"):
+        A.mixture_accuracy(shares, acc)
+
+
+def test_mixture_accuracy_missing_values_get_the_readable_message():
+    with pytest.raises(ValueError, match="^traffic shares must be non-negative and sum to 1"):
+        A.mixture_accuracy([0.5, None], [0.9, 0.8])
+    with pytest.raises(ValueError, match="^accuracies must be fractions between 0 and 1$"):
+        A.mixture_accuracy([0.5, 0.5], [0.9, None])
+
+
+def test_mixture_accuracy_sum_tolerance_is_1e_9_absolute():
+    assert A.mixture_accuracy([0.5, 0.5 + 5e-10], [0.8, 0.8]) == pytest.approx(0.8)
+    for off in (5e-9, 5e-6):
+        with pytest.raises(ValueError, match="sum to 1"):
+            A.mixture_accuracy([0.5, 0.5 + off], [0.8, 0.8])
+
+
+def test_mixture_accuracy_reports_each_row_sum_to_six_places():
+    with pytest.raises(ValueError) as e:
+        A.mixture_accuracy([[0.5, 0.5], [0.1, 0.02345678]], [0.9, 0.7])
+    assert str(e.value) == "traffic shares must be non-negative and sum to 1 (they sum to [1.0, 0.123457])"
+
+
+def test_nonneg_missing_value_is_a_readable_value_error():
+    with pytest.raises(ValueError, match=r"^x must be a finite number ≥ 0 \(got None\)$"):
+        nonneg(x=None)
+
+
 # ── moved out of notebook execute() (issue 13) ────────────────────────────────────────────────────
 def test_accuracy_drop_is_before_minus_after():
     assert A.accuracy_drop(0.94, 0.86) == pytest.approx(0.08, rel=1e-12)
