@@ -43,7 +43,7 @@ ADMONITION_TITLES = {"note": "Note", "tip": "Tip", "warning": "Warning", "import
                      "caution": "Caution", "attention": "Attention", "danger": "Danger", "error": "Error",
                      "hint": "Hint", "seealso": "See also"}
 # A cross-reference written as a link to another book file (tools/xref_links.py, _ext/xref_links.py).
-XREF_LINK = re.compile(r"\[([^\[\]]*)\]\(([\w-]+)\.(?:ipynb|md)#([\w.:-]+)\)")
+XREF_LINK = re.compile(r"\[([^\[\]]*)\]\(([\w-]+)\.(?:ipynb|md)#([\w.:,-]+)\)")
 WHEEL_IN_CELL = re.compile(r"(_static/wheels/mlsysim-[\w.]+-py3-none-any\.whl)(#sha256=[0-9a-f]+)?")
 
 
@@ -172,6 +172,8 @@ class Resolver:
         if docname is None:
             self.problems.append(f"link to an unknown book file {stem}")
             return text
+        if stem == "bibliography":                # [(Who, 2015)](bibliography.md#key1,key2): a citation
+            return self.cite_role("cite:p" if text.startswith("(") else "cite:t", fragment)
         if stem == "glossary" and fragment.startswith("term-"):
             return f"[{text}]({self.href(docname, fragment)})"
         if fragment in self.math.equations:

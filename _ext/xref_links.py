@@ -1,7 +1,7 @@
 """Cross-references written as Markdown links, so that JupyterLab and the website both resolve them (issue 10).
 
 jupyterlab-myst resolves ``{ref}``/``{numref}``/``{eq}``/``{term}`` only against targets in the *same
-notebook's markdown cells*: a reference to another notebook, to the glossary, or to a table or figure made by a
+notebook's markdown cells*, and has no bibliography (every ``{cite}`` is drawn as "⚠ key"): a reference to another notebook, to the glossary, or to a table or figure made by a
 code cell is shown as an orange "⚠" and logged as "Cross reference target was not found". Those references are
 therefore written as ordinary Markdown links to the file that holds the target (``tools/xref_links.py`` writes
 them)::
@@ -10,10 +10,12 @@ them)::
     [Retraining Decisions …](retraining_economics.ipynb#sec-…)       a section of another notebook
     [Table 5.2](data_infrastructure.ipynb#tbl-training-serving-skew) a table/figure/listing (tbl-, fig-, lst-)
     [Eq. 3.1](overview.ipynb#eq-accuracy-decay)                      an equation (eq-)
+    [(Sculley et al., 2015)](bibliography.md#sculley2015hidden)      {cite:p} (keys comma-separated)
+    [Sculley et al. (2015)](bibliography.md#sculley2015hidden)       {cite:t}
 
 JupyterLab shows them as links that open the notebook. On the website this extension turns each such link,
 while the page is read, into exactly the node the role would have made (``{term}``, ``{ref}`` with the link
-text, ``{numref}``, ``{eq}``), so Sphinx resolves, numbers and checks it as before (a missing target is a
+text, ``{numref}``, ``{eq}``, ``{cite:p}``/``{cite:t}``), so Sphinx resolves, numbers and checks it as before (a missing target is a
 warning, and the build runs with ``-W -n``). After all pages are read it also checks that the target is in the
 file the link names, and that the text of a numbered reference is the number the website gives it (so the
 number JupyterLab shows cannot go stale): a mismatch is a warning naming the fix (re-run the tool).
@@ -43,6 +45,8 @@ def term_id(term: str) -> str:
 
 
 def link_kind(docname: str, fragment: str) -> str | None:
+    if docname.rsplit("/", 1)[-1] == "bibliography":
+        return "cite"
     if fragment.startswith("term-") and docname.rsplit("/", 1)[-1] == "glossary":
         return "term"
     if fragment.startswith("eq-"):
@@ -93,6 +97,8 @@ class LinksToRoles(SphinxTransform):
                                    f"{term_id('Data drift')})", location=node, type="xref_links")
                     continue
                 role, text = "term", term if written == term else f"{written} <{term}>"
+            elif kind == "cite":                # keys, comma-separated; "(…)" is parenthetical
+                role, text = ("cite:p" if written.startswith("(") else "cite:t"), fragment
             elif kind == "ref":
                 role, text = "ref", f"{written} <{fragment}>" if written else fragment
             else:
@@ -146,7 +152,7 @@ def check_links(app, env) -> None:
     for docname, records in sorted(env.xref_links.items()):
         for r in records:
             where = (docname, r["line"])
-            if r["kind"] == "term":
+            if r["kind"] in ("term", "cite"):
                 continue                       # the term role itself checks the glossary
             if r["kind"] == "ref":
                 found = std.labels.get(r["label"]) or std.anonlabels.get(r["label"])

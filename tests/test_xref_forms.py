@@ -1,7 +1,8 @@
 """Every cross-reference in the notebooks is written in a form JupyterLab (jupyterlab-myst 2.7) resolves.
 
-jupyterlab-myst resolves a role only against targets in the same notebook's markdown cells; everything else
-(the glossary, other notebooks, tables and figures made by code cells) must be a Markdown link to the file
+jupyterlab-myst resolves a role only against targets in the same notebook's markdown cells and has no
+bibliography; everything else (citations, the glossary, other notebooks, tables and figures made by code
+cells) must be a Markdown link to the file
 holding the target (tools/xref_links.py writes them, _ext/xref_links.py makes them real references on the
 website). The JupyterLab test (test_jupyterlab_fidelity.py) checks the console in a real browser; this one
 checks the sources in a second, so a notebook that reintroduces an unresolvable form fails `make test` fast.
@@ -16,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-ROLE = re.compile(r"\{(ref|numref|eq|term)\}`([^`]+)`")
+ROLE = re.compile(r"\{(ref|numref|eq|term|cite|cite:p|cite:t)\}`([^`]+)`")
 LINK = re.compile(r"\[([^\[\]]*)\]\(([\w-]+\.(?:ipynb|md))#([\w.:-]+)\)")
 DEFINED = [re.compile(r"^\(([\w.:-]+)\)=\s*$", re.M),              # (sec-x)=
            re.compile(r"^\s*:(?:name|label):\s*(\S+)", re.M),       # :::{table} … :name: tbl-x
@@ -38,7 +39,7 @@ def unresolvable(nb) -> list[str]:
         for m in ROLE.finditer(c.source):
             target = " ".join(m.group(2).split())
             target = re.sub(r"^.*<([^<>]+)>$", r"\1", target)
-            if m.group(1) == "term" or target not in here:
+            if m.group(1) in ("term", "cite", "cite:p", "cite:t") or target not in here:
                 found.append(m.group(0))
     return found
 
@@ -48,9 +49,10 @@ def test_the_check_finds_roles_jupyterlab_cannot_resolve():
     nb = new_notebook(cells=[new_markdown_cell("(sec-a)=\n# A\n\n$$x$$ (eq-a)\n\n:::{table} T\n:name: tbl-a\n\n|a|\n|-|\n"
                                                "|1|\n:::"),
                              new_markdown_cell("{ref}`sec-a`, {eq}`eq-a`, {numref}`tbl-a`, {numref}`tbl-made-by-code`, "
-                                               "{term}`Data drift`, {ref}`sec-elsewhere`, "
-                                               "[Table 5.2](other.ipynb#tbl-b)")])
-    assert unresolvable(nb) == ["{numref}`tbl-made-by-code`", "{term}`Data drift`", "{ref}`sec-elsewhere`"]
+                                               "{term}`Data drift`, {ref}`sec-elsewhere`, {cite:p}`sculley2015hidden`, "
+                                               "[Table 5.2](other.ipynb#tbl-b), [(S, 2015)](bibliography.md#s)")])
+    assert unresolvable(nb) == ["{numref}`tbl-made-by-code`", "{term}`Data drift`", "{ref}`sec-elsewhere`",
+                                "{cite:p}`sculley2015hidden`"]
 
 
 def test_every_reference_in_the_notebooks_is_one_jupyterlab_resolves():

@@ -8,6 +8,9 @@ jupyterlab-myst resolves a ``{ref}``/``{numref}``/``{eq}`` only to a target in t
   from ``md_table(..., label=…)``, a figure named in the cell's ``mystnb`` metadata) →
   ``[text](that.ipynb#label)``, where ``text`` is the section title, or the number the website gives
   (``Table 5.2``, ``Fig. 5.1``, ``Eq. 3.1``: chapter number from ``_toc.yml``, then the order on the page);
+- ``{cite:p}`key``` → ``[(Author et al., 2015)](bibliography.md#key)``, ``{cite:t}`key``` →
+  ``[Author et al. (2015)](bibliography.md#key)`` (jupyterlab-myst has no bibliography: it draws every
+  citation as "⚠ key", "Citation Not Found");
 - a link whose label is now in the same notebook's markdown goes back to the role; a link whose label moved
   to another notebook, or whose number changed, is rewritten.
 
@@ -31,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 ROLE = re.compile(r"\{(ref|numref|eq|term)\}`([^`]+)`")
 LINK = re.compile(r"\[([^\[\]]*)\]\(([\w-]+\.(?:ipynb|md))#([\w.:-]+)\)")
+CITE = re.compile(r"\{cite:(p|t)\}`([^`]+)`")
+CITE_LINK = re.compile(r"\[([^\[\]]*)\]\(bibliography\.md#([\w.:,-]+)\)")
 NUMFIG = {"table": "Table %s", "figure": "Fig. %s", "code-block": "Listing %s"}
 EQREF = "Eq. {number}"
 FENCE = re.compile(r"^[ \t]*(?::{3,}|`{3,})\{(table|figure|code-block|math)\}(.*)$")
@@ -131,6 +136,7 @@ class Book:
         self.title: dict[str, str] = {}
         self.number: dict[str, str] = {}         # label → "Table 5.2" / "Eq. 3.1"
         self.in_markdown: dict[str, set] = {}    # notebook → labels JupyterLab sees
+        self.bib: dict[str, tuple[str, str]] | None = None
         for path in paths:
             self.index(path.name, nbformat.read(path, as_version=4))
 
@@ -184,7 +190,7 @@ class Book:
 
         def link(m):
             text, file, label = m.group(1), m.group(2), m.group(3)
-            if file == "glossary.md" or label not in self.where:
+            if file in ("glossary.md", "bibliography.md") or label not in self.where:
                 return m.group(0)
             if label in here:                            # back to the role JupyterLab resolves here
                 kind = self.kind[label]
@@ -196,7 +202,43 @@ class Book:
             new_text = text if role_kind == "ref" else self.text_for(role_kind, label, text)
             return f"[{new_text}]({self.where[label]}#{label})"
 
+        def cite(m):
+            keys = [k.strip() for k in m.group(2).split(",") if k.strip()]
+            return self.cite_link("p" if m.group(1) == "p" else "t", keys, name, problems) or m.group(0)
+
+        def cite_again(m):                              # idempotent: the text follows references.bib
+            keys = [k for k in m.group(2).split(",") if k]
+            return self.cite_link("p" if m.group(1).startswith("(") else "t", keys, name, problems) or m.group(0)
+
+        source = CITE_LINK.sub(cite_again, CITE.sub(cite, source))
         return ROLE.sub(role, LINK.sub(link, source))
+
+    def cite_link(self, kind: str, keys: list[str], name: str, problems: list[str]) -> str | None:
+        """``{cite:p}`a,b``` → ``[(A et al., 2023; B, 2017)](bibliography.md#a,b)``; ``{cite:t}`a``` →
+        ``[A et al. (2023)](bibliography.md#a)``. The website renders the citation itself (its own style)."""
+        if self.bib is None:
+            self.bib = bibliography()
+        found = []
+        for key in keys:
+            if key not in self.bib:
+                problems.append(f"{name}: citation key {key!r} is not in book/references.bib")
+                return None
+            found.append(self.bib[key])
+        if kind == "t":
+            if len(keys) != 1:
+                problems.append(f"{name}: {{cite:t}} with several keys {keys} cannot become one link")
+                return None
+            who, year = found[0]
+            return f"[{who} ({year})](bibliography.md#{keys[0]})"
+        return "[(" + "; ".join(f"{w}, {y}" for w, y in found) + f")](bibliography.md#{','.join(keys)})"
+
+
+def bibliography() -> dict[str, tuple[str, str]]:
+    """citation key → (authors, year) as the reader copies write them (_ext/reader_copies.author_year)."""
+    from pybtex.database import parse_file
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from reader_copies import author_year
+    return {key: author_year(entry) for key, entry in parse_file(str(BOOK / "references.bib")).entries.items()}
 
 
 def main(argv=None) -> int:
