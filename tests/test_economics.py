@@ -321,3 +321,93 @@ def test_running_cost_sums_every_component():
     assert E.running_cost(7) == 7 and E.running_cost() == 0
     with pytest.raises(ValueError, match=r"annual_costs\[1\]"):
         E.running_cost(1_000, -5)
+
+
+# ── boundaries, branches and messages pinned by the mutation run (docs/mutation.md) ─────────────
+import re  # noqa: E402
+
+
+def _raises(message):
+    return pytest.raises(ValueError, match="^" + re.escape(message) + "$")
+
+
+def test_breakeven_incidents_defaults_are_no_time_savings():
+    assert E.breakeven_incidents(100, 50, hourly_cost=10) == 2.0        # hours default to 0
+    assert E.breakeven_incidents(100, 50, hours_saved_per_month=10) == 2.0   # hourly cost defaults to 0
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: E.incident_savings(1, -1), "incident_cost"), (lambda: E.time_savings(-1, 1), "hours_saved_per_month"),
+    (lambda: E.degradation_exposure(-0.1, 1), "accuracy_drop"), (lambda: E.degradation_exposure(0.1, -1), "days"),
+    (lambda: E.first_year_cost(-1, 1), "setup_cost"), (lambda: E.first_year_cost(1, -1), "running_cost"),
+    (lambda: E.fte_month_cost(-1), "hourly_cost"), (lambda: E.fte_month_cost(1, -1), "hours_per_fte_month"),
+    (lambda: E.payback_months(-1, 1, 1), "setup_cost"), (lambda: E.payback_months(1, -1, 1), "benefit"),
+    (lambda: E.payback_months(1, 1, -1), "running_cost"),
+    (lambda: E.setup_cost(-1, 1, 1), "fixed_cost"), (lambda: E.setup_cost(1, 1, -1), "fte_month_cost"),
+])
+def test_every_cost_input_is_checked_by_name(call, name):
+    with pytest.raises(ValueError, match=f"^{re.escape(name)} must be a finite number ≥ 0"):
+        call()
+
+
+def test_replicas_and_majority_vote_bounds():
+    assert E.compute_multiplier(1) == (1, 0)
+    with _raises("need at least one replica"):
+        E.compute_multiplier(0)
+    for n in (True, 3.5, 0, 2):
+        with _raises(f"n must be an odd whole number ≥ 1 (got {n!r})"):
+            E.majority_error(0.1, n)
+
+
+def test_gap_closed_and_crossing_edges():
+    with _raises("the ceiling (0.9) must lie above the baseline (0.9)"):
+        E.gap_closed(0.9, 0.95, 0.9)
+    with _raises("elapsed must be positive"):
+        E.linear_crossing_time(1, 2, 0, 5)
+    assert E.linear_crossing_time(5, 5, 1, 5) == 0.0                   # already at the threshold
+    falling = E.linear_crossing_time(5, 3, 2, 5)
+    assert falling == 0.0 and math.copysign(1, falling) == 1            # "0", never "-0"
+
+
+def test_investment_limits():
+    assert E.max_justified_investment(100) == 100
+    assert E.max_justified_investment(100, 0.5) == 200
+    with _raises("target_ratio must be positive (got 0)"):
+        E.max_justified_investment(100, 0)
+    assert E.payback_months(100, 100.5, 100) == pytest.approx(12 * 100 / 0.5)   # surplus below one dollar
+    assert E.payback_months(100, 100, 100) == math.inf
+
+
+def test_path_effort_bounds():
+    assert E.path_effort(1, 2, 3) == (0, 0)
+    assert E.path_effort(3, 0, 0.5) == (0, 1.0)
+    assert E.path_effort(2, 0.5, 0.5) == (0.5, 0.5)
+    for n in (True, 2.5, 0):
+        with _raises(f"n_levels must be a whole number ≥ 1 (got {n!r})"):
+            E.path_effort(n, 1, 2)
+    with _raises("need 0 ≤ months_lo ≤ months_hi (got 3, 2)"):
+        E.path_effort(2, 3, 2)
+
+
+def test_shares_ranges_and_midpoints_edges():
+    assert E.phase_durations([0.0, 1.0], 12) == [0.0, 12.0]
+    with _raises("phase shares must be fractions between 0 and 1"):
+        E.phase_durations([0.5, 1.5], 12)
+    assert E.range_midpoint(5, 5) == 5
+    with _raises("range is reversed: 6 > 5"):
+        E.range_midpoint(6, 5)
+    assert E.ratio_range(2, 2, 1, 1) == (2.0, 2.0)
+    for kw in ("slow_lo", "slow_hi", "fast_lo", "fast_hi"):
+        args = {**dict(slow_lo=10, slow_hi=20, fast_lo=1, fast_hi=2), kw: 0}
+        with _raises(f"{kw} must be a positive number (got 0)"):
+            E.ratio_range(**args)
+    with _raises("slow_lo must be a positive number (got inf)"):
+        E.ratio_range(math.inf, math.inf, 1, 2)
+    with _raises("each range must be given as (low, high)"):
+        E.ratio_range(20, 10, 1, 2)
+    assert E.share_sum_bounds([(0, 0.5), (0.2, 0.2)]) == (0.2, 0.7)
+    with _raises("need at least one range"):
+        E.share_sum_bounds([])
+    for lo, hi in [(0.5, 0.2), (-0.1, 0.2)]:
+        with _raises(f"bad share range ({lo!r}, {hi!r})"):
+            E.share_sum_bounds([(lo, hi)])
