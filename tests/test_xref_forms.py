@@ -25,8 +25,11 @@ DEFINED = [re.compile(r"^\(([\w.:-]+)\)=\s*$", re.M),              # (sec-x)=
 
 
 def markdown_labels(nb) -> set[str]:
-    return {m.group(1) for c in nb.cells if c.cell_type == "markdown"
-            and "remove-cell" not in c.metadata.get("tags", []) for rx in DEFINED for m in rx.finditer(c.source)}
+    cells = [c for c in nb.cells if c.cell_type == "markdown" and "remove-cell" not in c.metadata.get("tags", [])]
+    labels = {m.group(1) for c in cells for rx in DEFINED for m in rx.finditer(c.source)}
+    # jupyterlab-myst makes the first heading of the first markdown cell the page title and drops its label
+    title = re.match(r"^\s*\(([\w.:-]+)\)=[ \t]*\n#[ \t]", cells[0].source) if cells else None
+    return labels - {title.group(1)} if title else labels
 
 
 def unresolvable(nb) -> list[str]:
@@ -46,13 +49,13 @@ def unresolvable(nb) -> list[str]:
 
 def test_the_check_finds_roles_jupyterlab_cannot_resolve():
     from nbformat.v4 import new_markdown_cell, new_notebook
-    nb = new_notebook(cells=[new_markdown_cell("(sec-a)=\n# A\n\n$$x$$ (eq-a)\n\n:::{table} T\n:name: tbl-a\n\n|a|\n|-|\n"
+    nb = new_notebook(cells=[new_markdown_cell("(sec-page)=\n# Page\n\n(sec-a)=\n## A\n\n$$x$$ (eq-a)\n\n:::{table} T\n:name: tbl-a\n\n|a|\n|-|\n"
                                                "|1|\n:::"),
                              new_markdown_cell("{ref}`sec-a`, {eq}`eq-a`, {numref}`tbl-a`, {numref}`tbl-made-by-code`, "
-                                               "{term}`Data drift`, {ref}`sec-elsewhere`, {cite:p}`sculley2015hidden`, "
+                                               "{term}`Data drift`, {ref}`sec-elsewhere`, {cite:p}`sculley2015hidden`, {ref}`sec-page`, "
                                                "[Table 5.2](other.ipynb#tbl-b), [(S, 2015)](bibliography.md#s)")])
     assert unresolvable(nb) == ["{numref}`tbl-made-by-code`", "{term}`Data drift`", "{ref}`sec-elsewhere`",
-                                "{cite:p}`sculley2015hidden`"]
+                                "{cite:p}`sculley2015hidden`", "{ref}`sec-page`"]
 
 
 def test_every_reference_in_the_notebooks_is_one_jupyterlab_resolves():

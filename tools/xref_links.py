@@ -4,7 +4,8 @@ jupyterlab-myst resolves a ``{ref}``/``{numref}``/``{eq}`` only to a target in t
 *markdown* cells, and a ``{term}`` never (the glossary is another file). So:
 
 - ``{term}`text <Term>``` → ``[text](glossary.md#term-Term)``;
-- ``{ref}``/``{numref}``/``{eq}`` whose label is in another notebook, or is made by a code cell (a table
+- ``{ref}``/``{numref}``/``{eq}`` whose label is in another notebook, is the notebook's own title label
+  (jupyterlab-myst turns the first heading into the page title and drops its label), or is made by a code cell (a table
   from ``md_table(..., label=…)``, a figure named in the cell's ``mystnb`` metadata) →
   ``[text](that.ipynb#label)``, where ``text`` is the section title, or the number the website gives
   (``Table 5.2``, ``Fig. 5.1``, ``Eq. 3.1``: chapter number from ``_toc.yml``, then the order on the page);
@@ -38,6 +39,9 @@ CITE = re.compile(r"\{cite:(p|t)\}`([^`]+)`")
 CITE_LINK = re.compile(r"\[([^\[\]]*)\]\(bibliography\.md#([\w.:,-]+)\)")
 NUMFIG = {"table": "Table %s", "figure": "Fig. %s", "code-block": "Listing %s"}
 EQREF = "Eq. {number}"
+# jupyterlab-myst takes the first heading of a notebook's first markdown cell as the page title and drops it,
+# with the label on it: a reference to that label from the notebook itself must be a link too.
+TITLE = re.compile(r"^\s*\(([\w.:-]+)\)=[ \t]*\n#[ \t]")
 FENCE = re.compile(r"^[ \t]*(?::{3,}|`{3,})\{(table|figure|code-block|math)\}(.*)$")
 
 
@@ -144,14 +148,20 @@ class Book:
         counters: dict[str, int] = {}
         chapter = self.chapters.get(name)
         seen = self.in_markdown.setdefault(name, set())
+        first_markdown = True
         for cell in nb.cells:
             if "remove-cell" in cell.metadata.get("tags", []):
                 continue
+            title_label = None
+            if cell.cell_type == "markdown" and first_markdown:
+                first_markdown = False
+                m = TITLE.match(cell.source)
+                title_label = m.group(1) if m else None
             items = ([(k, lab, t) for k, lab, t in markdown_labels(cell.source)] if cell.cell_type == "markdown"
                      else [(k, lab, "") for k, lab in code_labels(cell)] if cell.cell_type == "code" else [])
             for kind, label, title in items:
                 self.where[label], self.kind[label], self.title[label] = name, kind, title
-                if cell.cell_type == "markdown":
+                if cell.cell_type == "markdown" and label != title_label:
                     seen.add(label)
                 if kind == "section" or chapter is None:
                     continue
