@@ -294,3 +294,95 @@ def test_hours_saved_is_manual_minus_automated():
     # manual 10·(52 + 0.5·52²/104) = 650 h; pipeline 200 + 1·52 = 252 h
     assert oc.hours_saved(52, 10, 200, 0.5, 1) == pytest.approx(398.0, rel=1e-12)
     assert oc.hours_saved(10, 3, 100) == pytest.approx(-70.0, rel=1e-12)       # before break-even
+
+
+# ── boundaries, branches and messages pinned by the mutation run (docs/mutation.md) ─────────────
+import hashlib  # noqa: E402
+import re  # noqa: E402
+
+
+def _raises(message, exc=ValueError):
+    return pytest.raises(exc, match="^" + re.escape(message) + "$")
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: oc.breakeven_weeks(10, -1), "build"), (lambda: oc.breakeven_weeks(10, 1, growth=-1), "growth"),
+    (lambda: oc.breakeven_weeks(10, 1, upkeep=-1), "upkeep"),
+    (lambda: oc.cumulative_automated_hours(-1, 1), "t"), (lambda: oc.cumulative_automated_hours(1, -1), "build"),
+    (lambda: oc.cumulative_automated_hours(1, 1, -1), "upkeep"),
+    (lambda: oc.cumulative_manual_hours(-1, 1, 0), "t"), (lambda: oc.cumulative_manual_hours(1, -1, 0), "h0"),
+    (lambda: oc.cumulative_manual_hours(1, 1, -1), "growth"),
+    (lambda: oc.feature_multiple(-1, 0.1), "t"), (lambda: oc.feature_multiple(1, -0.1), "growth"),
+    (lambda: oc.skew_cost(0.1, 10, -1), "cost_per_error"), (lambda: oc.skewed_predictions(-1, 0.1), "query_volume"),
+    (lambda: oc.skewed_predictions(1, -0.1), "error_rate"),
+    (lambda: oc.week_capacity_reached(-1, 0.1, 40), "h0"), (lambda: oc.week_capacity_reached(1, -0.1, 40), "growth"),
+])
+def test_every_input_is_checked_by_name(call, name):
+    with pytest.raises(ValueError, match=f"^{re.escape(name)} must be a finite number ≥ 0"):
+        call()
+
+
+def test_periods_capacities_and_horizons():
+    for call in (lambda: oc.breakeven_weeks(10, 1, period=0), lambda: oc.cumulative_manual_hours(1, 1, 0, period=0),
+                 lambda: oc.feature_multiple(1, 0.1, period=0)):
+        with _raises("period must be positive"):
+            call()
+    assert oc.breakeven_weeks(10, 100, growth=1, period=0.5) == pytest.approx(
+        brentq(lambda t: oc.hours_saved(t, 10, 100, growth=1, period=0.5), 0, 100), rel=1e-9)
+    assert oc.cumulative_manual_hours(2, 1, 1, period=0.5) == pytest.approx(2 + 4 / 1, rel=1e-12)
+    assert oc.feature_multiple(1, 0.5, period=0.5) == 2.0
+    for call in (lambda: oc.maintenance_share(1, 0), lambda: oc.week_capacity_reached(1, 0.1, 0)):
+        with _raises("capacity must be positive"):
+            call()
+    assert oc.maintenance_share(1, 0.5) == 2.0
+    with _raises("horizon must be positive"):
+        oc.average_maintenance_share(10, 0.5, 0, 40)
+    assert oc.average_maintenance_share(10, 0.0, 0.5, 40) == 0.25
+    # the period is passed through: growth 1 per 26 weeks is twice as fast as per 52
+    assert oc.average_maintenance_share(10, 1.0, 52, 40, period=26) == pytest.approx(
+        oc.cumulative_manual_hours(52, 10, 1.0, period=26) / 52 / 40, rel=1e-12)
+    assert oc.hours_saved(52, 10, 100, growth=1.0, period=26) == pytest.approx(
+        oc.cumulative_manual_hours(52, 10, 1.0, period=26) - 100, rel=1e-12)
+    assert oc.models_at_capacity(0.5, 40) == 80 and oc.models_at_capacity(0, 40) == math.inf
+
+
+def test_results_are_plain_floats_and_integer_arrays_do_not_overflow():
+    assert type(oc.feature_multiple(1, 0.1)) is float
+    assert oc.cumulative_automated_hours(10, 5) == 5.0                  # upkeep defaults to 0
+    big = oc.cumulative_manual_hours([4_000_000_000], 1.0, 1.0, period=1.0)
+    assert big[0] == pytest.approx(4e9 + 16e18 / 2, rel=1e-12)
+
+
+def test_breakeven_weeks_small_positive_b_uses_the_stable_root():
+    # b = h0 − upkeep = 0.5 and a tiny growth term: the root is ≈ B/b = 2 weeks; the other form of
+    # the root would subtract nearly equal numbers
+    assert oc.breakeven_weeks(0.5, 1.0, growth=1e-12) == pytest.approx(2.0, rel=1e-9)
+
+
+def test_week_capacity_reached_edges():
+    assert oc.week_capacity_reached(40, 0.0, 40) == 0.0                # already at capacity
+    assert oc.week_capacity_reached(1, 0.5, 2, period=52) == pytest.approx(52 * (2 / 1 - 1) / 0.5, rel=1e-12)
+    assert oc.week_capacity_reached(0, 0.5, 2) == math.inf
+
+
+def test_accuracy_and_magnitude_bounds():
+    assert oc.error_multiple(0.0, 0.5) == 0.5
+    assert oc.error_multiple(0.5, 0.0) == 2.0 and oc.error_multiple(0.5, 1.0) == 0.0
+    for before, after in [(1.0, 0.5), (0.5, 1.5), (-0.1, 0.5)]:
+        with _raises("accuracies must be fractions; the earlier one must be below 1"):
+            oc.error_multiple(before, after)
+    assert oc.orders_of_magnitude(1000, 10) == pytest.approx(2.0, rel=1e-12)
+    assert oc.orders_of_magnitude(0.5, 0.005) == pytest.approx(2.0, rel=1e-12)
+    for largest, smallest in [(0, 10), (10, 0), (-1, 10)]:
+        with _raises("both quantities must be positive"):
+            oc.orders_of_magnitude(largest, smallest)
+
+
+def test_fingerprint_format_and_messages():
+    digests, fp = oc.artifact_fingerprint({"b": b"2", "a": "1"})
+    manifest = f"a={hashlib.sha256(b'1').hexdigest()}\nb={hashlib.sha256(b'2').hexdigest()}"
+    assert fp == hashlib.sha256(manifest.encode()).hexdigest()
+    with _raises("a fingerprint needs at least one artifact"):
+        oc.artifact_fingerprint({})
+    with _raises("an artifact must be bytes or str, got int", TypeError):
+        oc.artifact_digest(5)
