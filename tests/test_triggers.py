@@ -149,3 +149,74 @@ def test_triggered_retraining_scenario_and_explorer():
     ex.set(psi_threshold="0.2")
     ex.set(shift_threshold="0.1")
     assert ex.calc.first == standard.first
+
+
+# ── boundaries, branches and messages pinned by the mutation run (docs/mutation.md) ─────────────
+import re  # noqa: E402
+
+from mlsysim.models.triggers import TriggerResult  # noqa: E402
+
+
+def _cfg_error(message):
+    return pytest.raises(TriggerConfigError, match="^" + re.escape(message) + "$")
+
+
+def test_config_reads_relative_and_persist_and_lists():
+    (t,) = triggers.load_config({"triggers": [{"metric": "accuracy", "threshold": 0.1, "relative": True,
+                                               "persist": "2d", "window": "48h"}]})
+    assert t == Trigger("accuracy", 0.1, 2, (), True, 2)
+    (plain,) = triggers.load_config([{"metric": "accuracy", "threshold": 0.1}])    # a bare list works too
+    assert plain.relative is False and plain.persist_days == 1
+    assert type(triggers.parse_window("48h")) is int
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"triggers": []}, "the configuration needs a non-empty 'triggers' list"),
+    ({"triggers": [{"metric": "latency", "threshold": 1}]},
+     "trigger 1: unknown metric 'latency'; use one of " + ", ".join(triggers.METRICS)),
+    ({"triggers": [{"metric": "accuracy", "threshold": 0}]},
+     "trigger 1 (accuracy): threshold must be a positive number, got 0"),
+    ({"triggers": [{"metric": "accuracy", "threshold": float("nan")}]},
+     "trigger 1 (accuracy): threshold must be a positive number, got nan"),
+    ({"triggers": [{"metric": "accuracy", "threshold": True}]},
+     "trigger 1 (accuracy): threshold must be a positive number, got True"),
+    ({"triggers": [{"metric": "accuracy", "threshold": 1}]}, "trigger 1 (accuracy): threshold must be below 1, got 1"),
+    ({"triggers": [{"metric": "prediction_distribution_shift", "threshold": 1.5}]},
+     "trigger 1 (prediction_distribution_shift): threshold must be below 1, got 1.5"),
+    ({"triggers": [{"metric": "prediction_distribution_shift", "threshold": 1}]},
+     "trigger 1 (prediction_distribution_shift): threshold must be below 1, got 1"),
+])
+def test_config_messages_in_full(config, message):
+    with _cfg_error(message):
+        triggers.load_config(config)
+
+
+def test_psi_thresholds_may_exceed_one_and_windows_must_be_whole_days():
+    (t,) = triggers.load_config({"triggers": [{"metric": "feature_drift_psi", "threshold": 1.5, "features": ["x"]}]})
+    assert t.threshold == 1.5
+    with _cfg_error("window '36h' is not a whole number of days; monitoring data arrive as daily batches"):
+        triggers.parse_window("36h")
+
+
+def test_describe_every_kind():
+    assert Trigger("accuracy", 0.05, 1).describe() == "accuracy drop > 0.05 over a 24-hour window"
+    assert Trigger("accuracy", 0.05, 2, relative=True).describe() == "accuracy relative drop > 0.05 over a 2-day window"
+    assert Trigger("feature_drift_psi", 0.2, 1, ("a", "b")).describe() == "PSI > 0.2 on a, b (24-hour window)"
+    assert Trigger("prediction_distribution_shift", 0.1, 3).describe() == \
+        "prediction KS statistic > 0.1 over a 3-day window"
+
+
+def test_persistent_default_and_message():
+    assert triggers.persistent([True, False, True]).tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="^k must be at least 1$"):
+        triggers.persistent([True], 0)
+
+
+def test_reason_texts():
+    t = Trigger("accuracy", 0.05, 7, relative=True)
+    r = TriggerResult(t, np.array([0.05, 0.06, np.nan]), np.array([False, True, False]), ["", "", ""])
+    assert r.reason(0) == "quiet: 7-day relative accuracy drop 0.050 ≤ 0.05"      # equal is not above
+    assert r.reason(1) == "fires: 7-day relative accuracy drop 0.060 > 0.05"
+    assert r.reason(2) == "not evaluated (needs 7 days of data)"
+    p = TriggerResult(Trigger("feature_drift_psi", 0.2, 1, ("x",)), np.array([0.3]), np.array([True]), ["x"])
+    assert p.reason(0) == "fires: PSI of x = 0.300 > 0.2"
