@@ -275,3 +275,81 @@ def test_hbm_bytes():
     assert sv.hbm_bytes(3, 24) == 7.2e10
     with pytest.raises(ValueError, match="negative"):
         sv.hbm_bytes(-1, 80)
+
+
+# ── boundaries, branches and messages pinned by the mutation run (docs/mutation.md) ─────────────
+import re as _re  # noqa: E402
+
+from mlsysim.models import serving as _S  # noqa: E402
+
+
+@pytest.mark.parametrize("gpu, mem, kind", [
+    (0.0, 0.0, "I/O-bound"), (1.0, 0.0, "compute-bound"), (0.85, 0.5, "ambiguous"), (0.9, 0.70, "ambiguous"),
+    (0.5, 0.9, "memory-bound"), (0.85, 0.9, "memory-bound"), (0.7, 0.85, "ambiguous"), (0.3, 0.6, "ambiguous"),
+    (0.5, 0.3, "ambiguous"), (0.6, 0.3, "ambiguous"), (0.3, 0.5, "ambiguous"), (0.49, 0.49, "I/O-bound"),
+])
+def test_classify_utilization_at_every_boundary(gpu, mem, kind):
+    assert _S.classify_utilization(gpu, mem) == kind
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: _S.amdahl_limit(1.0), math.inf), (lambda: _S.amdahl_limit(0.0), 1.0),
+    (lambda: _S.amdahl_new_time(0, 0.5, 2), 0.0), (lambda: _S.amdahl_new_time(0.5, 0.5, 3), 0.5 / (1 / (0.5 + 0.5 / 3))),
+    (lambda: _S.amdahl_speedup(0.5, 0.5), 1 / (0.5 + 1.0)),
+    (lambda: _S.burst_headroom(1.0), 0.0), (lambda: _S.cost_per_1k(0, 100), 0.0),
+    (lambda: _S.cost_per_1k_at(10, 1000, 1.0), 10.0),
+    (lambda: _S.energy_per_inference(0, 2), 0.0), (lambda: _S.energy_per_inference(2, 0), 0.0),
+    (lambda: _S.hbm_bytes(0, 80), 0.0), (lambda: _S.hbm_bytes(2, 0.5), 1e9), (lambda: _S.hbm_bytes(2, 0), 0.0),
+    (lambda: _S.kv_cache_bytes(0, 1, 1, 1, 2), 0.0), (lambda: _S.kv_cache_bytes(0.5, 1, 1, 1, 2), 2.0),
+    (lambda: _S.kv_cache_bytes_per_token(1, 1, 1, 0.5), 1.0),
+    (lambda: _S.weight_bytes(0.5, 0.5), 0.25),
+    (lambda: _S.max_concurrent_sequences(0.5, 0, 0.25), 2), (lambda: _S.max_concurrent_sequences(10, 0, 0.5), 20),
+    (lambda: _S.transfer_time(0, 10), 0.0), (lambda: _S.transfer_time(0.5, 0.25), 2.0),
+    (lambda: _S.required_component_speedup(0.5, 0.2, 1.0), 0.5 / 0.8),
+    (lambda: _S.latency_share({"a": 0.25, "b": 0.25}, "a"), 0.5),
+])
+def test_values_at_the_edges_of_the_allowed_ranges(call, expected):
+    assert call() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: _S.latency_total([]), "a latency budget needs at least one component"),
+    (lambda: _S.amdahl_limit(1.5), "the accelerated fraction must be between 0 and 1, got 1.5"),
+    (lambda: _S.amdahl_speedup(0.5, 0), "the speedup of the part must be positive, got 0"),
+    (lambda: _S.amdahl_new_time(-1, 0.5, 2), "the total time cannot be negative, got -1"),
+    (lambda: _S.burst_headroom(1.5), "utilisation must be a fraction in (0, 1], got 1.5"),
+    (lambda: _S.cost_per_1k(-1, 100), "the hourly cost cannot be negative, got -1"),
+    (lambda: _S.classify_utilization(1.5, 0.5), "utilisations are fractions between 0 and 1, got 1.5"),
+    (lambda: _S.energy_per_inference(-1, 1), "power and latency must be non-negative"),
+    (lambda: _S.energy_per_inference(1, -1), "power and latency must be non-negative"),
+    (lambda: _S.hbm_bytes(-1, 80), "GPU count and memory per GPU cannot be negative"),
+    (lambda: _S.hbm_bytes(1, -80), "GPU count and memory per GPU cannot be negative"),
+    (lambda: _S.kv_cache_bytes(-1, 1, 1, 1, 2), "the number of tokens cannot be negative"),
+    (lambda: _S.kv_cache_bytes_per_token(0, 1, 1, 2),
+     "layers, heads and head dimension must be ≥ 1 and bytes per value positive"),
+    (lambda: _S.kv_cache_bytes_per_token(1, 0, 1, 2),
+     "layers, heads and head dimension must be ≥ 1 and bytes per value positive"),
+    (lambda: _S.kv_cache_bytes_per_token(1, 1, 0, 2),
+     "layers, heads and head dimension must be ≥ 1 and bytes per value positive"),
+    (lambda: _S.kv_cache_bytes_per_token(1, 1, 1, 0),
+     "layers, heads and head dimension must be ≥ 1 and bytes per value positive"),
+    (lambda: _S.weight_bytes(0, 2), "parameter count and bytes per weight must be positive"),
+    (lambda: _S.weight_bytes(2, 0), "parameter count and bytes per weight must be positive"),
+    (lambda: _S.max_concurrent_sequences(0, 0, 1),
+     "memory and KV cache per sequence must be positive, weights non-negative"),
+    (lambda: _S.max_concurrent_sequences(10, -1, 1),
+     "memory and KV cache per sequence must be positive, weights non-negative"),
+    (lambda: _S.max_concurrent_sequences(10, 0, 0),
+     "memory and KV cache per sequence must be positive, weights non-negative"),
+    (lambda: _S.transfer_time(-1, 10), "bytes must be non-negative and bandwidth positive"),
+    (lambda: _S.transfer_time(1, 0), "bytes must be non-negative and bandwidth positive"),
+    (lambda: _S.required_component_speedup(1, -1, 1), "latencies must be non-negative and the SLO positive"),
+    (lambda: _S.required_component_speedup(-1, 1, 1), "latencies must be non-negative and the SLO positive"),
+    (lambda: _S.required_component_speedup(1, 1, 0), "latencies must be non-negative and the SLO positive"),
+    (lambda: _S.latency_rest({"a": 1, "b": 2}, "c"), "there is no latency component 'c'; the components are a, b"),
+    (lambda: _S.latency_share({"a": 1, "b": 2}, "c"), "there is no latency component 'c'; the components are a, b"),
+    (lambda: _S.cost_per_1k_at(10, 1000, 0), "utilization must be a fraction in (0, 1], got 0"),
+])
+def test_refusals_say_exactly_what_is_allowed(call, message):
+    with pytest.raises(ValueError, match="^" + _re.escape(message) + "$"):
+        call()
