@@ -31,6 +31,7 @@ BOOK = Path(__file__).resolve().parent.parent / "book"
 def _plain(text: str) -> str:
     """Markup-free, whitespace-normalised text: {term}`shown <Target>` → shown, *x* → x."""
     text = re.sub(r"\{term\}`([^`<]*?)\s*(?:<[^`>]*>)?`", r"\1", text)
+    text = re.sub(r"\[([^\[\]]*)\]\([\w-]+\.(?:ipynb|md)#[^)]*\)", r"\1", text)   # [shown](glossary.md#term-…)
     text = re.sub(r"\{[a-z:]+\}`([^`]*)`", r"\1", text)
     text = re.sub(r"[*_`]", "", text)
     return " ".join(text.split())

@@ -61,7 +61,8 @@ def test_retraining_value_of_a_percentage_point_is_a_hundredth_of_V():
 def test_retraining_trigger_evaluation_reference_points_to_pipelines():
     retraining_text = _flat(_prose("retraining_economics"))
     assert "data-infrastructure section evaluates" not in retraining_text
-    assert "{ref}`sec-trigger-evaluation`" in retraining_text
+    assert re.search(r"\{ref\}`sec-trigger-evaluation`|\]\(pipelines\.ipynb#sec-trigger-evaluation\)",
+                     retraining_text)                            # the role, or its link form (tools/xref_links.py)
     # the label sits on the heading of the evaluated configuration, in pipelines and nowhere else
     defined = [n.stem for n in BOOK.glob("*.ipynb") if "(sec-trigger-evaluation)=" in _prose(n.stem)]
     assert defined == ["pipelines"]
@@ -93,7 +94,8 @@ def test_retraining_accuracy_decays_toward_a_floor():
 def test_purpose_degradation_objective_cites_eq_degradation():
     box = re.search(r":::\{admonition\} Learning objectives\n(.*?)\n:::", _prose("purpose"), re.S).group(1)
     (objective,) = [b for b in re.split(r"\n- ", box) if "Degradation Equation" in b]
-    assert "{eq}`eq-degradation`" in objective and "eq-accuracy-decay" not in objective
+    assert re.search(r"\{eq\}`eq-degradation`|\]\([\w-]+\.ipynb#eq-degradation\)", objective) \
+        and "eq-accuracy-decay" not in objective
     assert any("(eq-degradation)" in _prose(n.stem) for n in BOOK.glob("*.ipynb")), "eq-degradation must exist"
 
 

@@ -109,6 +109,10 @@ _REPLACEMENTS = [
     (re.compile(r"`\{python\}[^`]*`"), " val "),
     # MyST roles: {term}`text <Target>` → text; {term}`text` → text
     (re.compile(r"\{term\}`([^`<]*?)\s*<[^`>]*>`"), r" \1 "),
+    # the link forms of citations, terms and references (tools/xref_links.py)
+    (re.compile(r"\[[^\[\]]*\]\(bibliography\.md#[^)]*\)"), " "),
+    (re.compile(r"\[([^\[\]]*)\]\(glossary\.md#[^)]*\)"), r" \1 "),
+    (re.compile(r"\[[^\[\]]*\]\([\w-]+\.ipynb#[^)]*\)"), " ref "),
     (re.compile(r"\{term\}`([^`]*)`"), r" \1 "),
     (re.compile(r"\{(?:ref|numref|eq|doc|download)\}`[^`]*`"), " ref "),
     (re.compile(r"\{cite:[a-z]+\}`[^`]*`"), " "),
