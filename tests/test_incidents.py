@@ -309,3 +309,109 @@ def test_slice_error_attributions_separate_the_slice_from_the_rest():
         I.slice_error_attributions(w, X, baseline, [False, False, True, True, False], tablet)
     with pytest.raises(ValueError, match="one flag per row"):
         I.slice_error_attributions(w, X, baseline, errors[:4], tablet[:4])
+
+
+# ── regression pins, boundaries and messages from the mutation run (docs/mutation.md) ───────────
+import re as _re  # noqa: E402
+
+from mlsysim.models import incidents as _I  # noqa: E402
+
+
+def test_stale_feature_simulation_is_pinned():
+    """The case study's data are deterministic: any change to the generator moves these numbers
+    (and the prose built on them), so it has to be deliberate."""
+    d = _I.simulate_stale_feature_incident()
+    assert (int(d["y_train"].sum()), int(d["y_serve"].sum())) == (4239, 4243)
+    names, counts = np.unique(d["device"], return_counts=True)
+    assert dict(zip(names.tolist(), counts.tolist())) == {"android": 1621, "desktop": 3613, "ios": 2400, "tablet": 366}
+    assert float(d["X_train"].sum()) == pytest.approx(118387.70144599827, rel=1e-12)
+    assert float(d["X_true"].sum()) == pytest.approx(118728.46462194886, rel=1e-12)
+    assert float(d["X_serve"][:, 2].sum()) == pytest.approx(48410.65293723853, rel=1e-12)
+    assert d["X_train"].dtype == float and d["X_train"].shape == (8000, 3)
+    d2 = _I.simulate_stale_feature_incident(n=500, seed=7, stale_value=99.0, tablet_share=0.2)
+    assert (int(d2["y_train"].sum()), int(d2["y_serve"].sum()), int((d2["device"] == "tablet").sum())) == (279, 253, 91)
+    assert float(d2["X_serve"].sum()) == pytest.approx(16066.076766786824, rel=1e-12)
+
+
+def test_fit_logistic_with_l2_minimises_the_penalised_loss():
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 2)) * [1.0, 3.0] + [0.0, 2.0]
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.5 + X[:, 0] - 0.4 * X[:, 1])))).astype(float)
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    Z = (X - mu) / sd
+
+    def loss(theta):
+        z = theta[0] + Z @ theta[1:]
+        return np.mean(np.logaddexp(0, z) - y * z) + 0.05 * theta[1:] @ theta[1:]
+
+    th = minimize(loss, np.zeros(3), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14,
+                                                                    "maxiter": 20_000}).x
+    b, w = _I.fit_logistic(X, y, l2=0.05)
+    assert w == pytest.approx(th[1:] / sd, abs=1e-5)
+    assert b == pytest.approx(th[0] - np.sum(th[1:] * mu / sd), abs=1e-5)
+
+
+def test_fit_logistic_with_a_constant_feature():
+    rng = np.random.default_rng(6)
+    X = np.column_stack([rng.normal(size=300), np.full(300, 4.0)])
+    y = (rng.random(300) < 1 / (1 + np.exp(-2 * X[:, 0]))).astype(int).tolist()
+    b, w = _I.fit_logistic(X.tolist(), y)
+    assert np.all(np.isfinite(w)) and np.isfinite(b) and w[1] == 0.0
+
+
+def test_counterfactual_value_hand_checked():
+    # logit = 1 + 2·3 − 1·1 = 6; feature 0 must move to 3 − (6 − 0.5)/2 = 0.25 for logit 0.5
+    assert _I.counterfactual_value(1.0, [2.0, -1.0], [3.0, 1.0], 0, margin=0.5) == pytest.approx(0.25, rel=1e-12)
+    assert _I.counterfactual_value(1.0, [1.0, 0.0], [3.0, 1.0], 1) == math.inf
+    assert _I.counterfactual_value(1.0, [1.0, 1.0], [3.0, 1.0], 1) == pytest.approx(1 - 5.0, rel=1e-12)
+
+
+def test_accuracy_without_a_slice():
+    assert _I.accuracy_without([0.5, 0.3, 0.2], [0.9, 0.8, 0.5], 2) == pytest.approx((0.45 + 0.24) / 0.8, rel=1e-12)
+    assert _I.accuracy_without([0.0, 1.0], [0.9, 0.8], 0) == pytest.approx(0.8, rel=1e-12)
+    with pytest.raises(ValueError, match="^no traffic is left once the slice is removed$"):
+        _I.accuracy_without([0.0, 1.0], [0.9, 0.8], 1)
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: _I.bayes_threshold(0.5, 1.5), 0.25),
+    (lambda: _I.miss_reduction(0.0, 0.5), 0.5), (lambda: _I.miss_reduction(0.5, 1.0), 1.0),
+    (lambda: _I.fraud_volume_implied(100, 0.5, 0.5, 0.7), 100 / (0.5 * 0.2)),
+    (lambda: _I.frauds_caught(100, 0.5), 200.0),
+    (lambda: _I.fraud_prevalence(365, 0.5), 365 / (0.5 * 365)),
+    (lambda: _I.false_alert_rate_drop(10, 0.5), 10 / (0.5 * 30)),
+])
+def test_values_at_the_edges(call, expected):
+    assert call() == pytest.approx(expected, rel=1e-12)
+
+
+def test_zero_costs_are_allowed_where_one_side_can_be_free():
+    assert _I.bayes_threshold(0, 1) == 0.0 and _I.bayes_threshold(1, 0) == 1.0
+    assert _I.expected_cost(0.5, 0, 0) == 0.0
+    assert _I.expected_cost(0.5, 0.5, 0.5) == pytest.approx(0.5 * sum(_I.error_rates(0.5)), rel=1e-12)
+    assert _I.expected_cost(0.5, 1, 1, steepness=2.0) == pytest.approx(sum(_I.error_rates(0.5, steepness=2.0)),
+                                                                       rel=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: _I.bayes_threshold(-1, 1), "error costs must be non-negative and not both zero"),
+    (lambda: _I.bayes_threshold(1, -1), "error costs must be non-negative and not both zero"),
+    (lambda: _I.bayes_threshold(0, 0), "error costs must be non-negative and not both zero"),
+    (lambda: _I.expected_cost(0.5, -1, 1), "error costs must be non-negative"),
+    (lambda: _I.expected_cost(0.5, 1, -1), "error costs must be non-negative"),
+    (lambda: _I.breakeven_spend(100, 0), "the cost increase must be positive"),
+    (lambda: _I.classify_severity(metric_drop=1.5), "metric_drop is a relative fall between 0 and 1, got 1.5"),
+    (lambda: _I.classify_severity(max_psi=-1), "PSI cannot be negative, got -1"),
+    (lambda: _I.accuracy_without([[0.5, 0.5]], [0.9, 0.8], 0), "need one traffic share per accuracy"),
+    (lambda: _I.miss_reduction(1.0, 0.5), "detection rates are fractions, and 'before' must be below 1"),
+    (lambda: _I.fraud_volume_implied(100, 1, 0.5, 0.5), "need a positive detection gain and a positive cost per missed fraud"),
+    (lambda: _I.fraud_volume_implied(100, 0, 0.5, 0.7), "need a positive detection gain and a positive cost per missed fraud"),
+    (lambda: _I.frauds_caught(100, 0), "the cost of a missed fraud must be positive"),
+    (lambda: _I.fraud_prevalence(10, 0), "transactions per day must be positive"),
+    (lambda: _I.false_alert_rate_drop(10, 0), "transactions per day must be positive"),
+])
+def test_refusals_in_full(call, message):
+    with pytest.raises(ValueError, match="^" + _re.escape(message) + "$"):
+        call()
