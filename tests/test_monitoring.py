@@ -521,3 +521,17 @@ def test_breakeven_value_rate_cases(a, b, cost, expected):
         assert math.isnan(got)
     else:
         assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_sampled_rate_series_count_and_tiers_edges():
+    assert m.sampled_rate(0, 0.5) == 0 and m.sampled_rate(0.5, 0.5) == 0.25
+    assert m.sampled_rate(100, 0) == 0 and m.sampled_rate(100, 1) == 100
+    with _raises("need a non-negative request rate and a kept fraction between 0 and 1"):
+        m.sampled_rate(-1, 0.5)
+    for name, args in [("variants", (-1, 50)), ("metrics_per_variant", (3, -1))]:
+        with pytest.raises(ValueError, match=f"^{name} must be a finite number ≥ 0"):
+            m.series_count(*args)
+    assert m.standard_tiers(0.5, 1) == [(0.5, 86_400), (60, 86_400), (300, 86_400)]
+    for args in [(15, 0), (0, 30), (15, -1)]:
+        with _raises("need a positive sample interval and a positive retention"):
+            m.standard_tiers(*args)
