@@ -28,21 +28,78 @@ def eval_expressions(nb) -> list[str]:
     return list(seen)
 
 
-def _user_expressions(client, expressions):
-    """Evaluate ``expressions`` in the client's live kernel; returns {expr: result dict}."""
-    if not expressions:
-        return {}
+# -- the executor shared with the coursework runner (mlsysim.course.runner) -------------------------
+def execute_cells(client, nb, *, budget: float | None = None, stop: int | None = None) -> int | None:
+    """Execute the code cells of ``nb`` in order in ``client``'s running kernel (up to and including
+    cell ``stop`` if given).
+
+    ``budget``: seconds for all cells together — before each cell what remains of it becomes that
+    cell's timeout.  Returns the index of the cell that was running (or due) when the budget ran
+    out, ``None`` when every cell ran.  A kernel that dies raises nbclient's ``DeadKernelError``
+    with ``cell_index`` set to the cell it died in.
+    """
+    import math
+    import time
+
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    start = time.monotonic()
+    for index, cell in enumerate(nb.cells):
+        if stop is not None and index > stop:
+            break
+        if cell.get("cell_type") != "code":
+            continue
+        if budget is not None:
+            remaining = budget - (time.monotonic() - start)
+            if remaining <= 0:
+                return index
+            client.timeout = max(1, math.ceil(remaining))
+        try:
+            client.execute_cell(cell, index)
+        except CellTimeoutError:
+            if budget is None:
+                raise
+            return index
+        except DeadKernelError as exc:
+            exc.cell_index = index  # type: ignore[attr-defined]  # read by the coursework runner
+            raise
+    return None
+
+
+def kernel_expressions(client, expressions: dict, timeout: float = 60) -> dict:
+    """Evaluate ``{key: expression}`` in ``client``'s running kernel through ``user_expressions`` (no
+    cell is added to the notebook).  Returns the kernel's result for each key (``status`` "ok" with
+    ``data``, or "error" with ``ename``/``evalue``); ``TimeoutError`` if it does not answer within
+    ``timeout`` seconds."""
+    import queue
+    import time
+
     from nbclient.util import run_sync
 
+    if not expressions:
+        return {}
     kc = client.kc
-    msg_id = kc.execute("", silent=True, store_history=False,
-                        user_expressions={str(i): e for i, e in enumerate(expressions)})
+    msg_id = kc.execute("", silent=True, store_history=False, user_expressions=dict(expressions))
+    deadline = time.monotonic() + timeout
     while True:
-        reply = run_sync(kc.get_shell_msg)(timeout=60)
-        if reply["parent_header"].get("msg_id") == msg_id:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the kernel did not answer in time")
+        try:
+            reply = run_sync(kc.get_shell_msg)(timeout=remaining)
+        except queue.Empty:
+            raise TimeoutError("the kernel did not answer in time") from None
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
             break
-    found = reply["content"].get("user_expressions", {})
-    return {e: found.get(str(i), {"status": "error"}) for i, e in enumerate(expressions)}
+    found = reply.get("content", {}).get("user_expressions", {}) or {}
+    return {key: found.get(key) or {"status": "error", "ename": "Missing", "evalue": "no result"}
+            for key in expressions}
+
+
+def _user_expressions(client, expressions):
+    """Evaluate ``expressions`` in the client's live kernel; returns {expr: result dict}."""
+    found = kernel_expressions(client, {str(i): e for i, e in enumerate(expressions)}, timeout=300)
+    return {e: found[str(i)] for i, e in enumerate(expressions)}
 
 
 # -- parameters ------------------------------------------------------------------------------------
@@ -101,8 +158,7 @@ def list_parameters(path, timeout: int = 300, kernel_name: str = "python3") -> l
         client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                                 resources={"metadata": {"path": str(path.parent.resolve())}})
         with client.setup_kernel():
-            for index, cell in enumerate(nb.cells[:stop + 1]):
-                client.execute_cell(cell, index)
+            execute_cells(client, nb, stop=stop)
             result = _user_expressions(client, [_DESCRIBE_VARIANT])[_DESCRIBE_VARIANT]
         if result.get("status") == "ok":
             import ast
@@ -153,8 +209,7 @@ def execute(path, timeout: int = 300, parameters: dict | None = None, store_expr
                             record_timing=False, store_widget_state=full,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
+        execute_cells(client, nb)
         results = _user_expressions(client, eval_expressions(nb)) if store_expressions else {}
         language_info = _language_info(client)
         if full:

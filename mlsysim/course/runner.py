@@ -9,6 +9,10 @@ working directory and shuts it down afterwards; a notebook never shares a kernel
 * Cells that raise do not stop the run (``allow_errors``); their errors are listed.
 * Output is capped (``output_limit`` bytes) so a cell printing for ever cannot exhaust memory.
 * Values are read back with ``user_expressions`` (no cell is added to the notebook).
+
+The cells run and the values are read by the book's own executor (:func:`mlsysim.nbrun.execute_cells`,
+:func:`mlsysim.nbrun.kernel_expressions`); this module adds what grading needs on top: the output
+cap, errors that do not stop the run, a silent kernel and the result record.
 """
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ import ast
 import json
 import math
 import os
-import queue
 import re
 import subprocess
 import time
 from dataclasses import dataclass, field
+
+from ..nbrun import execute_cells, kernel_expressions
 
 __all__ = ["Opaque", "RunResult", "decode_repr", "run_notebook"]
 
@@ -65,25 +70,8 @@ def _client_class():
 
 
 def _read_expressions(client, expressions: dict, timeout: float) -> dict:
-    from nbclient.util import run_sync
-
-    kc = client.kc
-    msg_id = kc.execute("", silent=True, store_history=False, user_expressions=dict(expressions))
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("the kernel did not answer in time")
-        try:
-            reply = run_sync(kc.get_shell_msg)(timeout=remaining)
-        except queue.Empty:
-            raise TimeoutError("the kernel did not answer in time") from None
-        if reply.get("parent_header", {}).get("msg_id") == msg_id:
-            break
-    found = reply.get("content", {}).get("user_expressions", {}) or {}
     out = {}
-    for name in expressions:
-        r = found.get(name) or {"status": "error", "ename": "Missing", "evalue": "no result"}
+    for name, r in kernel_expressions(client, expressions, timeout).items():
         if r.get("status") == "ok":
             out[name] = {"status": "ok", "text": r.get("data", {}).get("text/plain", "")}
         else:
@@ -102,7 +90,7 @@ def run_notebook(nb, *, timeout: float, workdir: str, expressions: dict | None =
                  output_limit: int = 2_000_000, expression_timeout: float = 20.0,
                  kernel_name: str = "python3", startup_timeout: int = 60) -> RunResult:
     """Execute ``nb`` (a NotebookNode, modified in place) and return a :class:`RunResult`."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import DeadKernelError
 
     env = dict(os.environ)
     env["MPLBACKEND"] = "Agg"            # no figure rendering needed to grade; faster and quieter
@@ -117,23 +105,15 @@ def run_notebook(nb, *, timeout: float, workdir: str, expressions: dict | None =
     try:
         # the kernel's own stdout/stderr (not the notebook's output) go nowhere: no noise, no flooding
         with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-            start = time.monotonic()
-            for index, cell in enumerate(nb.cells):
-                if cell.get("cell_type") != "code":
-                    continue
-                remaining = timeout - (time.monotonic() - start)
-                if remaining <= 0:
-                    result.status, result.timeout_cell = "timeout", index + 1
-                    break
-                client.timeout = max(1, math.ceil(remaining))
-                try:
-                    client.execute_cell(cell, index)
-                except CellTimeoutError:
-                    result.status, result.timeout_cell = "timeout", index + 1
-                    break
-                except DeadKernelError as exc:
-                    result.status, result.detail = "kernel-died", f"the kernel died in cell {index + 1}: {exc}"
-                    break
+            try:
+                stopped = execute_cells(client, nb, budget=timeout)     # mlsysim.nbrun's executor
+            except DeadKernelError as exc:
+                index = getattr(exc, "cell_index", None)
+                where = f" in cell {index + 1}" if index is not None else ""
+                result.status, result.detail = "kernel-died", f"the kernel died{where}: {exc}"
+            else:
+                if stopped is not None:
+                    result.status, result.timeout_cell = "timeout", stopped + 1
             if result.status == "ok" and expressions:
                 try:
                     result.expressions = _read_expressions(client, expressions, expression_timeout)
