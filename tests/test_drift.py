@@ -214,3 +214,100 @@ def test_normal_samples_draw_reference_then_serving_from_one_generator():
     assert abs(ref.std() - 2.0) < 0.05 and abs(srv.std() - 6.0) < 0.1
     with pytest.raises(ValueError, match="positive"):
         drift.normal_samples(np.random.default_rng(0), 5, 5, 0.0, 1.0, spread=0.0)
+
+
+# ── boundaries, names and messages pinned by the mutation run (docs/mutation.md) ────────────────
+import re as _re  # noqa: E402
+
+
+def _raises(message):
+    return pytest.raises(ValueError, match="^" + _re.escape(message) + "$")
+
+
+def test_empty_inputs_are_named():
+    with _raises("reference is empty"):
+        drift.bin_edges([])
+    with _raises("expected is empty"):
+        drift.binned([], [1.0], None)
+    with _raises("actual is empty"):
+        drift.binned([1.0], [], None)
+    with _raises("expected is empty"):
+        drift.ks([], [1.0])
+    with _raises("actual is empty"):
+        drift.ks([1.0], [])
+    with _raises("sample is empty"):
+        drift.proportions([], [-np.inf, np.inf])
+    with _raises("expected contains NaN or infinite values"):
+        drift.ks([np.nan], [1.0])
+
+
+def test_bins_defaults_and_bounds():
+    ref = np.arange(100.0)
+    assert len(drift.bin_edges(ref)) == 11                          # ten bins by default
+    assert drift.bin_edges(ref, 1).tolist() == [-np.inf, np.inf]
+    e, a = drift.binned(ref, ref + 50)
+    assert len(e) == 10 and e.sum() == pytest.approx(1.0)
+    for bad in (0, 2.5):
+        with _raises(f"bins must be a positive whole number, got {bad!r}"):
+            drift.bin_edges(ref, bad)
+    # the strategy reaches the edges: uniform edges on a skewed sample differ from quantile ones
+    skewed = np.concatenate([np.zeros(90), np.linspace(1, 100, 10)])
+    e_u, _ = drift.binned(skewed, skewed, 4, strategy="uniform")
+    assert e_u.tolist() == pytest.approx([0.93, 0.02, 0.02, 0.03])   # edges 25, 50, 75
+    edges = np.array([-np.inf, 0.5, np.inf])
+    e, a = drift.binned([0, 1, 1, 1], [0, 0, 0, 1], edges.tolist())
+    assert e.tolist() == [0.25, 0.75] and a.tolist() == [0.75, 0.25]
+
+
+def test_binned_counts_are_normalised_and_checked():
+    e, a = drift.binned([1, 3], [2, 2], None)
+    assert e.tolist() == [0.25, 0.75] and a.tolist() == [0.5, 0.5]
+    for exp, act in (([1, -1], [1, 1]), ([1, 1], [1, -1])):
+        with _raises("bin counts/proportions must be non-negative"):
+            drift.binned(exp, act, None)
+
+
+def test_js_and_kl_smoothing_and_strategy_reach_the_result():
+    from scipy.stats import entropy as _entropy
+
+    p, q = np.array([0.0, 0.5, 0.5]), np.array([0.5, 0.5, 0.0])
+    sp, sq = drift.smooth(p, 0.01), drift.smooth(q, 0.01)
+    assert drift.js(p, q, eps=0.01) == pytest.approx(jensenshannon(sp, sq) ** 2, rel=1e-12)
+    assert drift.kl(p, q, eps=0.01) == pytest.approx(_entropy(sp, sq), rel=1e-12)
+    assert drift.kl(p, q, eps=0.01) != pytest.approx(drift.kl(p, q), rel=1e-3)
+    skewed = np.concatenate([np.zeros(90), np.linspace(1, 100, 10)])
+    other = np.linspace(0, 100, 100)
+    qq, pp = drift.binned(skewed, other, 4, strategy="uniform")
+    assert drift.js(other, skewed, bins=4, strategy="uniform") == pytest.approx(jensenshannon(pp, qq) ** 2, rel=1e-12)
+    assert drift.kl(other, skewed, bins=4, strategy="uniform", eps=1e-3) == pytest.approx(
+        _entropy(drift.smooth(pp, 1e-3), drift.smooth(qq, 1e-3)), rel=1e-12)
+
+
+def test_ks_critical_and_noise_floor_hand_checked():
+    c = math.sqrt(-math.log(0.025) / 2)
+    assert drift.ks_critical(100, 400) == pytest.approx(c * math.sqrt(500 / 40_000), rel=1e-12)
+    assert drift.ks_critical(1, 1, alpha=0.5) == pytest.approx(math.sqrt(-math.log(0.25) / 2) * math.sqrt(2), rel=1e-12)
+    for n, m_, alpha in [(0, 10, 0.05), (10, 0, 0.05), (10, 10, 0.0), (10, 10, 1.0)]:
+        with _raises("need positive sample sizes and 0 < alpha < 1"):
+            drift.ks_critical(n, m_, alpha)
+    assert drift.psi_noise_floor(10, 100, 400) == pytest.approx(9 * (1 / 100 + 1 / 400), rel=1e-12)
+    assert drift.psi_noise_floor(1, 0.5, 0.5) == 0.0
+    assert drift.psi_noise_floor(2, 0.5, 0.25) == pytest.approx(6.0, rel=1e-12)
+    for args in [(0, 10, 10), (10, 0, 10), (10, 10, 0)]:
+        with _raises("need at least one bin and positive sample sizes"):
+            drift.psi_noise_floor(*args)
+
+
+def test_compounded_decline_and_normal_samples_edges():
+    assert drift.compounded_decline(0.0, 30) == 0.0
+    assert drift.compounded_decline(0.5, 2) == pytest.approx(0.75, rel=1e-12)
+    for f, d in [(1.0, 2), (-0.1, 2), (0.1, -1)]:
+        with _raises("need 0 ≤ daily fraction < 1 and days ≥ 0"):
+            drift.compounded_decline(f, d)
+    ref, srv = drift.normal_samples(np.random.default_rng(1), 3, 2, 10.0, 2.0, shift=1.0, spread=3.0)
+    z = np.random.default_rng(1).standard_normal(5)
+    assert ref.tolist() == pytest.approx((10 + 2 * z[:3]).tolist(), rel=1e-12)
+    assert srv.tolist() == pytest.approx((11 + 6 * z[3:]).tolist(), rel=1e-12)
+    for sd, spread in [(0, 1), (1, 0)]:
+        with _raises("the standard deviation and the spread factor must be positive"):
+            drift.normal_samples(np.random.default_rng(1), 3, 2, 10.0, sd, spread=spread)
