@@ -269,3 +269,56 @@ def test_declared_outputs_are_checked_and_inherited():
         Undeclared()
     with pytest.raises(TypeError, match="tuple of names"):
         type("Bad", (Calculation,), {"outputs": "x_str"})
+
+
+# ── fmt details pinned by the mutation run (docs/mutation.md) ──────────────────────────────────
+import re as _re  # noqa: E402
+
+from mlsysim.fmt import NumberError  # noqa: E402
+
+
+def test_fmt_nan_and_infinity_messages_in_full():
+    with pytest.raises(NumberError, match="^" + _re.escape(
+            "A number for the text is NaN (not a number): a 0/0 or a missing value upstream; "
+            "the inputs give no meaningful value here.") + "$"):
+        fmt(float("nan"))
+    for x, sign in ((float("inf"), ""), (float("-inf"), "minus ")):
+        with pytest.raises(NumberError, match="^" + _re.escape(
+                f"A number for the text is {sign}infinity: the inputs give no finite value here.") + "$"):
+            fmt(x)
+    assert fmt(float("-inf"), inf="never") == "−never" and fmt(float("inf"), inf="never") == "never"
+
+
+def test_fmt_defaults_negative_zero_and_separators():
+    assert fmt(1234.5678) == "1,234.57"                        # precision 2, commas by default
+    assert fmt(-0.001) == "0.00" and fmt(-0.001, 0) == "0"
+    assert fmt(-1234.5, 1) == "-1,234.5"
+    assert fmt_pct(12.3456) == "1,234.6%"                       # one decimal, separators
+    assert fmt_mult(1234.5) == "1,234.5×"
+    assert fmt_usd(-0.4) == "$0" and fmt_usd(-1234.4) == "−$1,234"
+    assert fmt_usd(1234, commas=False) == "$1234" and fmt_usd(0) == "$0"
+    assert fmt_sig(0) == "0" and fmt_sig(1) == "1.0" and fmt_sig(0.0, commas=False) == "0"
+    assert fmt_sig(12345.678, 7) == "12,345.68" and fmt_sig(12345.678, 7, commas=False) == "12345.68"
+    assert fmt_sig(1234, commas=False) == "1200"
+
+
+def test_fmt_numbers_from_pint_numpy_and_their_refusal():
+    from mlsysim.core.constants import ms
+
+    assert fmt(1500 * ms, 0) == "1,500"
+    assert fmt(np.float32(2.5), 1) == "2.5" and fmt(np.array(3.25), 2) == "3.25"
+    with pytest.raises(TypeError, match="^cannot format value 'abc': not a number$"):
+        fmt("abc")
+    with pytest.raises(TypeError, match="^cannot format duration 'abc': not a number$"):
+        fmt_duration("abc")
+
+
+def test_fmt_duration_units_boundaries_and_plurals():
+    assert fmt_duration(60) == "1.0 minute" and fmt_duration(59.9) == "59.9 seconds"
+    assert fmt_duration(1e-9) == "0.0 µs" and fmt_duration(2e-6) == "2.0 µs"
+    assert fmt_duration(0.002) == "2.0 ms"
+    assert fmt_duration(3600, precision=0) == "1 hour" and fmt_duration(3600, precision=2) == "1.00 hour"
+    assert fmt_duration(7200, unit="hour", precision=0) == "2 hours"
+    with pytest.raises(ValueError, match="^" + _re.escape(
+            "unknown duration unit 'week'; use one of year, day, hour, minute, second, ms, µs") + "$"):
+        fmt_duration(1, unit="week")
