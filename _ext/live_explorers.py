@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,20 @@ def binder_options(app: Sphinx) -> dict | None:
             "binderUrl": binder_url.rstrip("/"), "repoProvider": "github"}
 
 
+def hub_options(app: Sphinx) -> dict | None:
+    """The course's JupyterHub (``launch_buttons.jupyterhub_url``; empty: none). The reader's own server
+    on it runs the page's code once the reader gives an API token from ``<hub>/hub/token``."""
+    if not (app.config.live_kernels or {}).get("hub", True):
+        return None
+    launch = (app.config.html_theme_options or {}).get("launch_buttons", {}) or {}
+    url = (launch.get("jupyterhub_url") or "").strip()
+    if not url:
+        return None
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"launch_buttons.jupyterhub_url must be the hub's address, https://… (got {url!r})")
+    return {"url": url.rstrip("/") + "/"}
+
+
 def on_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
     body = context.get("body") or ""
     if WIDGET_VIEW not in body:
@@ -87,7 +102,12 @@ def on_page_context(app: Sphinx, pagename, templatename, context, doctree) -> No
                        type="live_explorers")
         return
     binder = binder_options(app)
-    if binder:
+    hub = hub_options(app)
+    if hub:
+        host = hub["url"].split("://", 1)[1].rstrip("/")
+        how = (f"Press Go live to start one on your server at the course's JupyterHub ({host}), "
+               "or on your own machine when `make live` serves this site.")
+    elif binder:
         how = ("Press Go live to start one: on your own machine when `make live` serves this site, "
                "otherwise on Binder (the first start can take a few minutes).")
     else:
@@ -96,6 +116,7 @@ def on_page_context(app: Sphinx, pagename, templatename, context, doctree) -> No
         "blocks": blocks,
         "path": f"{pagename}.ipynb",
         "binder": binder,
+        "hub": hub,
         "static_text": f"Inactive on this static page: these controls need a Python kernel. {how}",
         "no_server_text": ("no Jupyter server found: run `make live` in a clone of the repository "
                            "and open the page it serves" + ("" if binder else " (this site has no Binder configured)")),
@@ -113,8 +134,9 @@ def add_static_path(app: Sphinx, config) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    # binder: offer Binder (launch_buttons.binderhub_url + repository.url) when no local server answers.
-    app.add_config_value("live_kernels", {"binder": True}, "html")
+    # binder: offer Binder (launch_buttons.binderhub_url + repository.url) when no local server answers;
+    # hub: offer the course's JupyterHub (launch_buttons.jupyterhub_url, when set) with the reader's token.
+    app.add_config_value("live_kernels", {"binder": True, "hub": True}, "html")
     app.connect("config-inited", add_static_path, priority=950)
     app.connect("html-page-context", on_page_context)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

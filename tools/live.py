@@ -11,7 +11,8 @@
 
     python tools/live.py [--site _build/html] [--port 8000] [--jupyter-port 8888]
 
-``tests/test_browser_live.py`` and ``bench/bench_live.py`` use :class:`LiveSite` (same code path).
+``tests/test_browser_live.py`` and ``bench/bench_live.py`` use :class:`LiveSite` (same code path);
+``tests/live_standins.py`` puts :class:`JupyterServer` behind its stand-in BinderHub.
 """
 from __future__ import annotations
 
@@ -58,35 +59,25 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
 
-class LiveSite:
-    """The site and a Jupyter server on 127.0.0.1; use as a context manager."""
+class JupyterServer:
+    """``jupyter_server`` from this venv on 127.0.0.1 with a random token, accepting cross-origin requests
+    only from ``allow_origin`` (the site). Also the server behind the Binder stand-in of the tests."""
 
-    def __init__(self, site: Path, port: int = 0, jupyter_port: int = 0, log: Path | None = None):
-        self.site = Path(site).resolve()
-        if not (self.site / "index.html").is_file():
-            raise SystemExit(f"no built site at {self.site}: run `make book` first")
+    def __init__(self, allow_origin: str, port: int = 0, log: Path | None = None):
         self.port = port or free_port()
-        self.jupyter_port = jupyter_port or free_port()
         self.token = secrets.token_hex(24)
         self.url = f"http://127.0.0.1:{self.port}"
-        self.jupyter_url = f"http://127.0.0.1:{self.jupyter_port}"
+        self.allow_origin = allow_origin
         self.log = log
-        self._proc = self._httpd = self._tmp = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        self._proc = self._tmp = None
 
     def start(self) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="mlsysim-live-")
         env = {**os.environ, "JUPYTER_RUNTIME_DIR": self._tmp.name,
                "JUPYTER_CONFIG_DIR": str(Path(self._tmp.name) / "config"), "MPLBACKEND": "Agg"}
         cmd = [sys.executable, "-m", "jupyter_server", "--no-browser",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.jupyter_port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={self.token}", f"--ServerApp.allow_origin={self.url}",
+               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={self.token}", f"--ServerApp.allow_origin={self.allow_origin}",
                f"--ServerApp.root_dir={ROOT / 'book'}",
                # kernels nobody uses (a closed tab) are shut down after 10 minutes
                "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"]
@@ -94,27 +85,21 @@ class LiveSite:
             cmd.append("--allow-root")
         out = open(self.log, "wb") if self.log else subprocess.DEVNULL
         self._proc = subprocess.Popen(cmd, cwd=ROOT / "book", env=env, stdout=out, stderr=subprocess.STDOUT)
-        handler = type("Handler", (_Handler,), {"local_json": json.dumps(
-            {"baseUrl": self.jupyter_url + "/", "token": self.token}).encode()})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), functools.partial(handler, directory=str(self.site)))
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         deadline = time.monotonic() + 60
         while True:
             try:
-                req = urllib.request.Request(self.jupyter_url + "/api/status",
-                                             headers={"Authorization": f"token {self.token}"})
-                with urllib.request.urlopen(req, timeout=2):
-                    return
+                self.api("/api/status", timeout=2)
+                return
             except OSError:
                 if self._proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"the Jupyter server did not start (see {self.log or 'its output'})")
                 time.sleep(0.3)
 
-    def api(self, path: str, method: str = "GET"):
-        req = urllib.request.Request(self.jupyter_url + path, method=method,
+    def api(self, path: str, method: str = "GET", timeout: float = 10):
+        req = urllib.request.Request(self.url + path, method=method,
                                      headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             body = r.read()
         return json.loads(body) if body else None
 
@@ -126,10 +111,6 @@ class LiveSite:
         return len(kernels)
 
     def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
         if self._proc and self._proc.poll() is None:
             self._proc.terminate()
             try:
@@ -141,6 +122,59 @@ class LiveSite:
         if self._tmp:
             self._tmp.cleanup()
             self._tmp = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class LiveSite:
+    """The site and a Jupyter server on 127.0.0.1; use as a context manager."""
+
+    def __init__(self, site: Path, port: int = 0, jupyter_port: int = 0, log: Path | None = None):
+        self.site = Path(site).resolve()
+        if not (self.site / "index.html").is_file():
+            raise SystemExit(f"no built site at {self.site}: run `make book` first")
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = JupyterServer(self.url, jupyter_port, log)
+        self.jupyter_port, self.jupyter_url, self.token = self.server.port, self.server.url, self.server.token
+        self._httpd = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self) -> None:
+        handler = type("Handler", (_Handler,), {"local_json": json.dumps(
+            {"baseUrl": self.jupyter_url + "/", "token": self.token}).encode()})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), functools.partial(handler, directory=str(self.site)))
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        try:
+            self.server.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def api(self, path: str, method: str = "GET"):
+        return self.server.api(path, method)
+
+    def shutdown_kernels(self) -> int:
+        """Shut down every kernel of this server (a closed page leaves its kernel running)."""
+        return self.server.shutdown_kernels()
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        self.server.stop()
 
 
 def main(argv=None) -> int:
