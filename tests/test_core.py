@@ -322,3 +322,64 @@ def test_fmt_duration_units_boundaries_and_plurals():
     with pytest.raises(ValueError, match="^" + _re.escape(
             "unknown duration unit 'week'; use one of year, day, hour, minute, second, ms, µs") + "$"):
         fmt_duration(1, unit="week")
+
+
+# ── calc details pinned by the mutation run (docs/mutation.md) ─────────────────────────────────
+from mlsysim.calc import OutputError, unit_words  # noqa: E402
+
+
+def test_allowed_for_every_kind_of_param():
+    assert Param(1, unit="1/day", lo=0, hi=2).allowed() == "a number between 0 and 2 per day"
+    assert Param(1, lo=0.5).allowed() == "a number ≥ 0.5"
+    assert Param(1, unit="USD/run", hi=10, integer=True).allowed() == "a whole number ≤ 10 USD per run"
+    assert Param(1).allowed() == "a number" and Param(1, unit="ms").allowed() == "a number in ms"
+    assert Param("a", choices=["a", "b"]).allowed() == "one of 'a', 'b'"
+    assert Param(1, lo=0, hi=1e15).allowed() == "a number between 0 and 1e+15"
+    assert Param(1, lo=0, hi=999_999_999_999_999.0).allowed() == "a number between 0 and 999,999,999,999,999"
+    assert unit_words("1/week") == "per week" and unit_words("USD/GB/month") == "USD per GB per month"
+
+
+def test_validate_names_and_conversions():
+    p = Param(1.0, lo=0, hi=1e6)
+    assert p.validate("1_000") == 1000.0 and p.validate("2,500") == 2500.0
+    assert type(p.validate(np.float32(2.5))) is float and p.validate(np.float32(2.5)) == 2.5
+    with pytest.raises(ParamError, match=r"^parameter = 'x' is not a number"):
+        p.validate("x")
+    with pytest.raises(ParamError, match=r"^n = 'x' is not a number"):
+        p.validate("x", name="n")
+
+    class C(Calculation):
+        max_wait = Param(1.0, unit="ms", lo=0, hi=10)
+
+    assert C.params()["max_wait"].label == "max wait"
+    from mlsysim.core.constants import GB
+
+    with pytest.raises(ParamError, match=r"^C\.max_wait = 1 GB cannot be expressed in ms: Cannot convert"):
+        C.params()["max_wait"].validate(1 * GB)
+
+
+def test_expect_returns_the_condition_and_outputs_name_every_missing_one():
+    b = Budget()
+    assert b.expect(True, "fine") is True and b.expect(0, "zero") is False and b.warnings == ["zero"]
+
+    class Two(Calculation):
+        outputs = ("a_str", "b_str")
+
+    with pytest.raises(OutputError, match=r"^Two declares output\(s\) a_str, b_str but did not set them\.$"):
+        Two()
+
+    class Extra(Calculation):
+        def output(self):
+            self.a_str, self.b_str = "a", "b"
+
+    with pytest.raises(OutputError, match=r"^Extra sets a_str, b_str without declaring them in Extra\.outputs\.$"):
+        Extra()
+
+
+def test_scaled_and_copy():
+    b = Budget().scaled(network_ms=2, replicas=2)
+    assert b.network_ms == 40.0 and b.replicas == 6 and b.total_str == "100"
+    with pytest.raises(ParamError, match=r"^Budget has no parameter 'nope', 'zz'; its parameters are: "):
+        Budget().scaled(zz=2, nope=3)
+    p = Budget.params()["replicas"].copy()
+    assert (p.default, p.lo, p.hi, p.integer, p.label, p.name) == (3, 1, 64, True, "Replicas", None)
