@@ -369,8 +369,10 @@ def test_expect_returns_the_condition_and_outputs_name_every_missing_one():
         Two()
 
     class Extra(Calculation):
+        outputs = ("c_str",)
+
         def output(self):
-            self.a_str, self.b_str = "a", "b"
+            self.c_str, self.a_str, self.b_str = "c", "a", "b"
 
     with pytest.raises(OutputError, match=r"^Extra sets a_str, b_str without declaring them in Extra\.outputs\.$"):
         Extra()
