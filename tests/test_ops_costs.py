@@ -386,3 +386,7 @@ def test_fingerprint_format_and_messages():
         oc.artifact_fingerprint({})
     with _raises("an artifact must be bytes or str, got int", TypeError):
         oc.artifact_digest(5)
+
+
+def test_week_capacity_reached_below_one_hour_of_capacity():
+    assert oc.week_capacity_reached(0.25, 1.0, 0.5, period=52) == pytest.approx(52.0, rel=1e-12)
