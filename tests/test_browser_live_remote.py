@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_util import ARTIFACTS, HTML, free_port, screenshot
+from browser_util import ARTIFACTS, HTML, ROOT, free_port, screenshot
 from live_standins import LocalHub, StandInBinder, configured_site
 from test_browser_live import LIVE_TIMEOUT_MS, open_page, settled, shown, wait_until_shows
 
@@ -115,6 +115,12 @@ def test_a_wrong_hub_token_says_so_at_the_control(browser, hub_site):
         assert "did not accept this token (HTTP 403)" in text and "/hub/token" in text, text
         assert page.locator(".mlsysim-live-hub:visible").count() == 1, "the form is there to paste a new token"
         assert page.evaluate("() => sessionStorage.length") == 0, "a refused token stayed in session storage"
+        # the line with its token form and message passes axe-core (serious/critical), as every page must
+        page.add_script_tag(path=str(ROOT / "_vendor" / "axe" / "axe.min.js"))
+        bad = page.evaluate("""async () => (await axe.run(document.querySelector('.mlsysim-live-bar'),
+            {resultTypes: ['violations']})).violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""")
+        assert not bad, bad
         assert not hub.server_ready()
         assert not external and not errors, external + errors
     finally:
