@@ -100,8 +100,9 @@ def visits(lab_copy, browser):
                                       .evaluate_all("els => els.map(e => (e.title || '') + ': ' + e.textContent)")]
             outputs = " ".join(nb.locator(".jp-OutputArea-output").all_inner_texts())
             # numbers of the captions jupyterlab-myst draws (in prose and in outputs), not of references to them
-            captions = Counter(m.group(1) for t in nb.locator("figure figcaption").all_inner_texts()
-                               for m in [re.match(r"\s*((?:Table|Figure) \d+(?:\.\d+)*)", t)] if m)
+            # (jupyterlab-myst writes "Table\xa01:", with a no-break space)
+            captions = Counter(" ".join(m.group(1).split()) for t in nb.locator("figure figcaption").all_inner_texts()
+                               for m in [re.match(r"\s*((?:Table|Figure)\s+\d+(?:\.\d+)*)", t)] if m)
             seen["duplicates"] += [f"{path.name}: {c} ×{n}" for c, n in captions.items() if n > 1]
             seen["reprs"] += [f"{path.name}: {m}" for m in re.findall(r"Explorer\([^)]{0,60}", outputs)]
             page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
