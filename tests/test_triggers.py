@@ -220,3 +220,23 @@ def test_reason_texts():
     assert r.reason(2) == "not evaluated (needs 7 days of data)"
     p = TriggerResult(Trigger("feature_drift_psi", 0.2, 1, ("x",)), np.array([0.3]), np.array([True]), ["x"])
     assert p.reason(0) == "fires: PSI of x = 0.300 > 0.2"
+
+
+def test_evaluate_names_the_worst_psi_feature_and_leaves_other_details_empty():
+    rng = np.random.default_rng(3)
+    ref = Reference({"a": rng.normal(size=2_000), "b": rng.normal(size=2_000)}, rng.random(2_000), 0.9)
+    batches = [DailyBatch({"a": rng.normal(3, 1, 500), "b": rng.normal(0.2, 1, 500)}, rng.random(500),
+                          np.array([True, False, True, True])) for _ in range(2)]
+    yaml_text = ("triggers:\n  - {metric: feature_drift_psi, threshold: 0.2, features: [a, b]}\n"
+                 "  - {metric: accuracy, threshold: 0.05}\n  - {metric: prediction_distribution_shift, threshold: 0.5}\n")
+    psi_r, acc_r, ks_r = triggers.evaluate_triggers(yaml_text, ref, batches)
+    assert psi_r.detail == ["a", "a"] and bool(psi_r.fired.all())
+    assert psi_r.values[0] == pytest.approx(drift.psi(ref.features["a"], batches[0].features["a"], bins=10))
+    assert acc_r.detail == ["", ""] and acc_r.values.tolist() == pytest.approx([0.15, 0.15])
+    assert ks_r.detail == ["", ""]
+    assert ks_r.values[0] == pytest.approx(drift.ks(ref.predictions, batches[0].predictions))
+
+
+def test_feature_psi_uses_codes_only_when_both_sides_are_codes():
+    ref, cur = np.array([0, 1] * 50), np.linspace(0, 1, 100)
+    assert triggers.feature_psi(ref, cur) == pytest.approx(drift.psi(ref.astype(float), cur, bins=10))
