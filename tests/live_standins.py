@@ -42,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 from live import JupyterServer, free_port  # noqa: E402
 
@@ -80,7 +81,8 @@ def configured_site(directory: Path, overrides: dict, port: int = 0):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port or free_port()), functools.partial(Handler, directory=str(directory)))
+    server = ThreadingHTTPServer(("127.0.0.1", port or free_port()),
+                                 functools.partial(Handler, directory=str(directory)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -131,7 +133,7 @@ class LocalHub:
             f"c.JupyterHub.bind_url = {self.url!r}",
             f"c.JupyterHub.hub_bind_url = 'http://127.0.0.1:{self.hub_port}'",
             f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{self.proxy_api_port}'",
-            f"c.ConfigurableHTTPProxy.command = [{sys.executable!r}, {str(Path(__file__).with_name('proxy_any_origin.py'))!r}]",
+            f"c.ConfigurableHTTPProxy.command = [{sys.executable!r}, {str(HERE / 'proxy_any_origin.py')!r}]",
             f"c.ConfigurableHTTPProxy.auth_token = {secrets.token_hex(24)!r}",
             f"c.JupyterHub.db_url = 'sqlite:///{tmp / 'jupyterhub.sqlite'}'",
             f"c.JupyterHub.cookie_secret = bytes.fromhex({secrets.token_hex(32)!r})",
@@ -177,7 +179,7 @@ class LocalHub:
             except OSError:
                 if self._proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"JupyterHub did not start (see {self.log or 'its output'})")
+                    raise RuntimeError(f"JupyterHub did not start (see {self.log or 'its output'})") from None
                 time.sleep(0.5)
         try:
             self.api(f"users/{self.user}")    # the reader exists (allowed_users) and the service is admin

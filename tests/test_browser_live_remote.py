@@ -37,7 +37,8 @@ def binder_config(url: str) -> dict:
 def slider_moves_numbers_and_plot(page, name: str) -> None:
     """The first live explorer with a plot: 15 right-arrow presses on its first slider change both."""
     holders = page.locator(".mlsysim-live-on")
-    with_plot = [i for i in range(holders.count()) if holders.nth(i).locator(f"{LIVE_EX} .mlsysim-plot img").count()]
+    with_plot = [i for i in range(holders.count())
+                 if holders.nth(i).locator(f"{LIVE_EX} .mlsysim-plot img").count()]
     assert with_plot, "no live explorer with a plot"
     holder = holders.nth(with_plot[0])
     ex = holder.locator(LIVE_EX).first
@@ -76,7 +77,8 @@ def test_go_live_through_the_course_jupyterhub(browser, hub_site):
     hub.stop_server()
     assert not hub.server_ready()
     token = hub.new_token()
-    context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html", (base.rstrip("/"), hub.url.rstrip("/")))
+    context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html",
+                                                (base.rstrip("/"), hub.url.rstrip("/")))
     try:
         assert page.locator(".mlsysim-live-hub").first.is_hidden()
         page.locator(".mlsysim-live-button").first.click()
@@ -102,7 +104,8 @@ def test_go_live_through_the_course_jupyterhub(browser, hub_site):
 
 def test_a_wrong_hub_token_says_so_at_the_control(browser, hub_site):
     base, hub = hub_site
-    context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html", (base.rstrip("/"), hub.url.rstrip("/")))
+    context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html",
+                                                (base.rstrip("/"), hub.url.rstrip("/")))
     try:
         page.locator(".mlsysim-live-button").first.click()
         form = page.locator(".mlsysim-live-hub:visible")
@@ -130,7 +133,8 @@ def test_a_wrong_hub_token_says_so_at_the_control(browser, hub_site):
 def test_an_unreachable_hub_says_so_at_the_control(browser):
     closed = f"http://127.0.0.1:{free_port()}/"          # nothing listens there
     with configured_site(HTML, {"hub": {"url": closed}, "binder": None}) as base:
-        context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html", (base.rstrip("/"), closed.rstrip("/")))
+        context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html",
+                                                    (base.rstrip("/"), closed.rstrip("/")))
         try:
             page.locator(".mlsysim-live-button").first.click()
             form = page.locator(".mlsysim-live-hub:visible")
@@ -151,7 +155,8 @@ def test_a_hub_without_cors_for_the_site_says_so_at_the_control(browser):
     with LocalHub(origin, log=ARTIFACTS / "live-jupyterhub-nocors.log", cors=False) as hub, \
             configured_site(HTML, {"hub": {"url": hub.url}, "binder": None}, port=port) as base:
         token = hub.new_token()
-        context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html", (base.rstrip("/"), hub.url.rstrip("/")))
+        context, page, external, errors = open_page(browser, f"{base}book/{PAGE}.html",
+                                                (base.rstrip("/"), hub.url.rstrip("/")))
         try:
             page.locator(".mlsysim-live-button").first.click()
             form = page.locator(".mlsysim-live-hub:visible")

@@ -93,7 +93,7 @@ class JupyterServer:
             except OSError:
                 if self._proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"the Jupyter server did not start (see {self.log or 'its output'})")
+                    raise RuntimeError(f"the Jupyter server did not start (see {self.log or 'its output'})") from None
                 time.sleep(0.3)
 
     def api(self, path: str, method: str = "GET", timeout: float = 10):
