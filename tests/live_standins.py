@@ -63,6 +63,8 @@ def rewrite_live_config(html: str, overrides: dict) -> str:
 def configured_site(directory: Path, overrides: dict, port: int = 0):
     """The built site on 127.0.0.1 (``port``, or a free one), pages' live config updated by ``overrides``;
     yields the base URL."""
+    if not (Path(directory) / "book").is_dir():
+        raise RuntimeError(f"{directory} has no pages: build the book first (make book)")
     class Handler(SimpleHTTPRequestHandler):
         def do_GET(self):
             path = self.path.split("?")[0]
