@@ -415,3 +415,38 @@ def test_zero_costs_are_allowed_where_one_side_can_be_free():
 def test_refusals_in_full(call, message):
     with pytest.raises(ValueError, match="^" + _re.escape(message) + "$"):
         call()
+
+
+def test_rescale_slices_and_flags_edges():
+    assert _I.rescale_shares([0.5, 0.25, 0.25], 0, 0.0) == (0.0, 0.5, 0.5)
+    assert _I.rescale_shares([0.5, 0.25, 0.25], 0, 1.0) == (1.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match=r"^a traffic share lies between 0 and 1, got 1\.5$"):
+        _I.rescale_shares([0.5, 0.5], 0, 1.5)
+    with pytest.raises(ValueError, match="^the other slices have no traffic to rescale$"):
+        _I.rescale_shares([1.0, 0.0], 0, 0.5)
+    with pytest.raises(ValueError, match="^" + _re.escape("unknown severity 'P9'; use one of "
+                                                          + ", ".join(_I.SEVERITY_LEVELS)) + "$"):
+        _I.response_minutes("P9")
+    assert _I.slice_impact(0.85, 0.9, 0.0, 0.10) == "Minor degradation"
+    assert _I.slice_impact(0.8, 0.9, 0.05, 0.05) == "Severe — investigate"      # equal gaps are allowed
+    with pytest.raises(ValueError, match="^need 0 ≤ minor_gap ≤ severe_gap$"):
+        _I.slice_impact(0.85, 0.9, 0.2, 0.1)
+    with pytest.raises(ValueError, match="^error costs must be non-negative and not both zero$"):
+        _I.bayes_threshold(-1, 2)
+    assert _I.miss_reduction(0.5, 0.0) == pytest.approx(-1.0, rel=1e-12)
+    with pytest.raises(ValueError, match="^detection rates are fractions, and 'before' must be below 1$"):
+        _I.miss_reduction(0.5, 1.5)
+    # 0/1 flags work like booleans (a mask, not row numbers)
+    r = _I.slice_error_attributions([2.0, 1.0], [[1, 0], [3, 1], [0, 0], [1, 4]], [0.5, 0.5],
+                                    [1, 1, 0, 1], [0, 1, 0, 0])
+    assert (r.n_errors, r.first_error, r.mean_abs_slice.tolist(), r.mean_abs_other.tolist()) == \
+        (1, 1, [5.0, 0.5], [1.0, 2.0])
+    with pytest.raises(ValueError, match="^errors and in_slice need one flag per row of X$"):
+        _I.slice_error_attributions([2.0, 1.0], [[1, 0]], [0.5, 0.5], [True, False], [True, False])
+    with pytest.raises(ValueError, match="^the slice has no mispredicted rows to attribute$"):
+        _I.slice_error_attributions([2.0, 1.0], [[1, 0]], [0.5, 0.5], [True], [False])
+
+
+def test_simulation_keys_and_dtypes():
+    d = _I.simulate_stale_feature_incident(n=50)
+    assert d["features"] == _I.FEATURES and d["y_train"].dtype.kind == "i" and d["X_true"].dtype == float
