@@ -311,3 +311,56 @@ def test_compounded_decline_and_normal_samples_edges():
     for sd, spread in [(0, 1), (1, 0)]:
         with _raises("the standard deviation and the spread factor must be positive"):
             drift.normal_samples(np.random.default_rng(1), 3, 2, 10.0, sd, spread=spread)
+
+
+def test_psi_band_boundaries():
+    assert drift.psi_band(0.1) == "investigate" and drift.psi_band(0.0999) == "stable"
+    assert drift.psi_band(0.2) == "investigate" and drift.psi_band(0.2001) == "significant shift"
+
+
+def test_psi_defaults_reach_the_terms():
+    skewed = np.concatenate([np.zeros(90), np.linspace(1, 100, 10)])
+    other = np.linspace(0, 100, 100)
+    e, a = drift.binned(skewed, other, 10)
+    e, a = drift.smooth(e, 1e-4), drift.smooth(a, 1e-4)
+    assert drift.psi(skewed, other) == pytest.approx(float(np.sum((a - e) * np.log(a / e))), rel=1e-12)
+    assert drift.psi_terms(skewed, other).tolist() == pytest.approx(((a - e) * np.log(a / e)).tolist(), rel=1e-12)
+    eu, au = drift.binned(skewed, other, 4, strategy="uniform")
+    eu, au = drift.smooth(eu, 1e-3), drift.smooth(au, 1e-3)
+    assert drift.psi(skewed, other, 4, eps=1e-3, strategy="uniform") == pytest.approx(
+        float(np.sum((au - eu) * np.log(au / eu))), rel=1e-12)
+
+
+def test_smooth_edges_and_messages():
+    assert drift.smooth([3.0]).tolist() == [1.0]
+    assert drift.smooth([2, 6], 0.0).tolist() == [0.25, 0.75]              # counts are normalised first
+    assert drift.smooth([0, 4], 0.25).tolist() == pytest.approx([0.2, 0.8])
+    for bad in ([], [1, -1], [1, np.nan]):
+        with _raises("bin counts/proportions must be finite and non-negative"):
+            drift.smooth(bad)
+    with _raises("bin counts/proportions sum to zero"):
+        drift.smooth([0, 0])
+    with _raises("eps must be in [0, 1/number_of_bins), got 0.5"):
+        drift.smooth([1, 1], 0.5)
+
+
+def test_ks_test_names_and_messages():
+    with _raises("missing must be 'raise' or 'omit', not 'drop'"):
+        drift.ks_test([1.0], [2.0], missing="drop")
+    with _raises("expected contains infinite values"):
+        drift.ks_test([np.inf, 1.0], [2.0], missing="omit")
+    with _raises("actual has no non-missing values"):
+        drift.ks_test([1.0], [np.nan], missing="omit")
+    with _raises("actual contains NaN or infinite values"):
+        drift.ks_test([1.0], [np.nan])
+    with _raises("expected is empty"):
+        drift.ks_test([], [1.0], missing="omit")
+
+
+def test_normal_samples_defaults_and_small_sd():
+    ref, srv = drift.normal_samples(np.random.default_rng(1), 3, 2, 10.0, 0.5)
+    z = np.random.default_rng(1).standard_normal(5)
+    assert ref.tolist() == pytest.approx((10 + 0.5 * z[:3]).tolist(), rel=1e-12)
+    assert srv.tolist() == pytest.approx((10 + 0.5 * z[3:]).tolist(), rel=1e-12)   # no shift, same spread
+    _, wide = drift.normal_samples(np.random.default_rng(1), 3, 2, 10.0, 1.0, spread=0.5)
+    assert wide.tolist() == pytest.approx((10 + 0.5 * z[3:]).tolist(), rel=1e-12)
