@@ -385,3 +385,7 @@ def test_scaled_and_copy():
         Budget().scaled(zz=2, nope=3)
     p = Budget.params()["replicas"].copy()
     assert (p.default, p.lo, p.hi, p.integer, p.label, p.name) == (3, 1, 64, True, "Replicas", None)
+
+
+def test_fmt_usd_below_one_dollar_is_not_negative():
+    assert fmt_usd(0.6) == "$1" and fmt_usd(0.4) == "$0"

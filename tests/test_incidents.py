@@ -450,3 +450,8 @@ def test_rescale_slices_and_flags_edges():
 def test_simulation_keys_and_dtypes():
     d = _I.simulate_stale_feature_incident(n=50)
     assert d["features"] == _I.FEATURES and d["y_train"].dtype.kind == "i" and d["X_true"].dtype == float
+
+
+def test_slice_impact_at_exact_gaps():
+    assert _I.slice_impact(0.5, 0.75, 0.01, 0.25) == "Minor degradation"      # a gap equal to severe is not severe
+    assert _I.slice_impact(0.5, 0.75, 0.25, 0.5) == "Nominal"                 # a gap equal to minor is nominal

@@ -240,3 +240,15 @@ def test_evaluate_names_the_worst_psi_feature_and_leaves_other_details_empty():
 def test_feature_psi_uses_codes_only_when_both_sides_are_codes():
     ref, cur = np.array([0, 1] * 50), np.linspace(0, 1, 100)
     assert triggers.feature_psi(ref, cur) == pytest.approx(drift.psi(ref.astype(float), cur, bins=10))
+
+
+def test_days_before_a_full_window_have_no_detail():
+    rng = np.random.default_rng(4)
+    ref = Reference({"a": rng.normal(size=200)}, rng.random(200), 0.9)
+    batches = [DailyBatch({"a": rng.normal(size=50)}, rng.random(50), np.array([True, False]))]
+    (acc,) = triggers.evaluate_triggers(
+        {"triggers": [{"metric": "accuracy", "threshold": 0.05, "window": "2d"}]}, ref, batches)
+    assert acc.detail == [""] and math.isnan(acc.values[0])
+    (one,) = triggers.evaluate_triggers({"triggers": [{"metric": "accuracy", "threshold": 0.05}]}, ref,
+                                        [DailyBatch({"a": rng.normal(size=5)}, rng.random(5))])
+    assert one.detail == [""] and math.isnan(one.values[0])                  # no labels yet
