@@ -112,8 +112,7 @@ class LocalHub:
 
     def __init__(self, site_origin: str, log: Path | None = None, cors: bool = True):
         self.site_origin = site_origin.rstrip("/")
-        self.port, self.hub_port, self.proxy_api_port = free_port(), free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self._choose_ports()
         self.admin_token = secrets.token_hex(24)
         self.log = log
         self.cors = cors
@@ -165,29 +164,62 @@ class LocalHub:
     def __exit__(self, *exc):
         self.stop()
 
-    def start(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="mlsysim-hub-")
-        tmp = Path(self._tmp.name)
-        (tmp / "jupyterhub_config.py").write_text(self.config(tmp))
-        out = open(self.log, "wb") if self.log else subprocess.DEVNULL
-        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-        self._proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(tmp / "jupyterhub_config.py")],
-                                      cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 90
-        while True:
+    def _choose_ports(self) -> None:
+        """Three distinct free ports, none of them the site's (each is free when chosen, not reserved)."""
+        taken = {int(self.site_origin.rsplit(":", 1)[1])} if self.site_origin.count(":") == 2 else set()
+        ports: list[int] = []
+        while len(ports) < 3:
+            port = free_port()
+            if port not in taken:
+                taken.add(port)
+                ports.append(port)
+        self.port, self.hub_port, self.proxy_api_port = ports
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def start(self, attempts: int = 2) -> None:
+        """Start the hub; a start that fails (a port taken meanwhile, a loaded machine) is retried once on
+        new ports, and the error names the log and quotes its last lines."""
+        for attempt in range(1, attempts + 1):
             try:
-                _request(self.url + "hub/api/", timeout=2)
+                self._start_once(timeout=120)
                 break
-            except OSError:
-                if self._proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"JupyterHub did not start (see {self.log or 'its output'})") from None
-                time.sleep(0.5)
+            except RuntimeError as err:
+                if attempt == attempts:
+                    raise
+                print(f"LocalHub: {err}; retrying on new ports", file=sys.stderr)
+                self._choose_ports()
         try:
             self.api(f"users/{self.user}")    # the reader exists (allowed_users) and the service is admin
         except BaseException:
             self.stop()
             raise
+
+    def _start_once(self, timeout: float) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="mlsysim-hub-")
+        tmp = Path(self._tmp.name)
+        (tmp / "jupyterhub_config.py").write_text(self.config(tmp))
+        log = self.log or tmp / "jupyterhub.log"
+        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        with open(log, "ab") as out:
+            self._proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(tmp / "jupyterhub_config.py")],
+                                          cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            try:
+                _request(self.url + "hub/api/", timeout=2)
+                return
+            except OSError as err:
+                last = err
+                exited = self._proc.poll()
+                if exited is not None or time.monotonic() > deadline:
+                    tail = "\n".join(Path(log).read_text(errors="replace").splitlines()[-25:])
+                    self.stop()
+                    why = f"exited with code {exited}" if exited is not None else f"no answer in {timeout:.0f} s"
+                    raise RuntimeError(f"JupyterHub did not start ({why}; last request: {last!r}; "
+                                       f"log {log}):\n{tail}") from None
+                time.sleep(0.5)
 
     def api(self, path: str, method: str = "GET", body: dict | None = None):
         return _request(self.url + "hub/api/" + path, method, self.admin_token, body)

@@ -8,7 +8,7 @@ from mlsysim.models import incidents
 def test_ratio():
     assert C.ratio(120, 50) == 2.4
     assert C.ratio(50, 120) == pytest.approx(0.4166666667, rel=1e-9)
-    with pytest.raises(ValueError, match="zero"):
+    with pytest.raises(ValueError, match="^cannot take a ratio to zero$"):
         C.ratio(1, 0)
 
 
