@@ -141,18 +141,19 @@ def jupyter_lab(home: Path, root: Path, settings: dict, out: Path):
         log.close()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
 
 @contextmanager
-def serve_site(directory: Path):
-    """The built site served by a static file server on 127.0.0.1 (a free port); yields its base URL."""
-    if not (directory / "book").is_dir():
+def serve_site(directory: Path, handler: type[QuietHandler] = QuietHandler, port: int = 0):
+    """The built site served by a static file server on 127.0.0.1 (``port``, or a free one) with ``handler``
+    (a QuietHandler subclass may rewrite what it serves); yields its base URL."""
+    if not (Path(directory) / "book").is_dir():
         pytest.fail(f"{directory} has no pages: build the book first (make book)")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
-                                             functools.partial(_QuietHandler, directory=str(directory)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port or free_port()),
+                                             functools.partial(handler, directory=str(directory)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"

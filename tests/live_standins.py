@@ -23,7 +23,6 @@ Everything runs on 127.0.0.1 (no network), and the browser goes through the same
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -46,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 from live import JupyterServer, free_port  # noqa: E402
 
+from browser_util import QuietHandler, serve_site  # noqa: E402
+
 CONFIG_RE = re.compile(r'(<script[^>]*id="mlsysim-live-config"[^>]*>)(.*?)(</script>)', re.S)
 
 
@@ -63,9 +64,7 @@ def rewrite_live_config(html: str, overrides: dict) -> str:
 def configured_site(directory: Path, overrides: dict, port: int = 0):
     """The built site on 127.0.0.1 (``port``, or a free one), pages' live config updated by ``overrides``;
     yields the base URL."""
-    if not (Path(directory) / "book").is_dir():
-        raise RuntimeError(f"{directory} has no pages: build the book first (make book)")
-    class Handler(SimpleHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self):
             path = self.path.split("?")[0]
             if path.endswith(".html"):
@@ -80,17 +79,8 @@ def configured_site(directory: Path, overrides: dict, port: int = 0):
                     return
             super().do_GET()
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port or free_port()),
-                                 functools.partial(Handler, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_site(Path(directory), Handler, port) as base:
+        yield base
 
 
 def _request(url: str, method: str = "GET", token: str | None = None, body: dict | None = None, timeout=10):

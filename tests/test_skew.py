@@ -258,3 +258,193 @@ def test_mixture_lognormal_sample_draws_the_count_then_segment_a_then_b():
     assert abs(only_b.mean() - 2.0) < 0.1 and abs(only_a.mean() - 10.0) < 0.5
     with pytest.raises(ValueError, match="share_b"):
         skew.mixture_lognormal_sample(np.random.default_rng(0), 10, 1.5, 10.0, 2.0, 0.5)
+
+
+# ── exact values, boundaries and full messages (mutation survivors, docs/mutation.md) ─────────────
+class _Frame:
+    """A minimal pandas-like table: ``columns`` and ``frame[name]``, but not a Mapping."""
+
+    def __init__(self, data):
+        self._data = dict(data)
+        self.columns = list(self._data)
+
+    def __getitem__(self, name):
+        return self._data[name]
+
+
+def test_check_criteria_boundaries_and_messages():
+    """threshold 0 is allowed, threshold 1 and alpha 0 are not; the messages are exact."""
+    train, serve = {"x": [1.0, 2.0, 3.0]}, {"x": [1.0, 2.0, 3.0]}
+    (r,) = skew.skew_report(train, serve, threshold=0.0)      # D = 0 is not > 0: not skewed
+    assert r.threshold == 0.0 and r.statistic == 0.0 and not r.skewed
+    with pytest.raises(ValueError) as err:
+        skew.skew_report(train, serve, threshold=1)
+    assert str(err.value) == "the KS threshold must be in [0, 1), got 1"
+    with pytest.raises(ValueError) as err:
+        skew.skew_report(train, serve, alpha=0)
+    assert str(err.value) == "alpha must be in (0, 1), got 0"
+    with pytest.raises(ValueError) as err:
+        skew.skew_report(train, serve, threshold=None, alpha=None)
+    assert str(err.value) == "give a KS threshold, a significance level alpha, or both"
+
+
+def test_report_full_fields_hand_computed_and_defaults():
+    """Disjoint samples {1, 2, 3} (plus one NaN) vs {4, 5, 6, 7}: D = 1, exact p = 2 / C(7, 3) = 2/35;
+    means 2 and 5.5; sizes 3 and 4; a quarter of training missing.  Defaults: threshold 0.1, alpha None."""
+    train, serve = {"x": [1.0, 2.0, np.nan, 3.0]}, {"x": [4, 5, 6, 7]}
+    expected = FeatureSkew("x", 1.0, pytest.approx(2 / 35), 0.1, None, 3, 4, 2.0, 5.5, 0.25, 0.0)
+    default = skew.skew_report(train, serve)
+    assert default == [expected]
+    assert skew.skew_report(train, serve, threshold=0.1, alpha=None, features=None) == default
+    r = default[0]
+    assert type(r.n_serve) is int and type(r.mean_train) is float and type(r.mean_serve) is float
+
+
+def test_clean_treats_none_as_missing_and_keeps_single_values():
+    """None becomes NaN (values are converted to float); one value, or one non-missing value, is enough."""
+    (r,) = skew.skew_report({"x": [1.0, None, 3.0]}, {"x": [2.0]}, threshold=0.5)
+    assert (r.n_train, r.n_serve) == (2, 1)
+    assert r.missing_train == pytest.approx(1 / 3) and r.missing_serve == 0.0
+    assert (r.mean_train, r.mean_serve) == (2.0, 2.0)
+    (r,) = skew.skew_report({"x": [np.nan, 5.0]}, {"x": [5.0]})
+    assert (r.n_train, r.n_serve, r.missing_train, r.statistic) == (1, 1, 0.5, 0.0)
+
+
+def test_clean_error_messages_name_the_side_and_feature():
+    """Empty, infinite and all-missing features raise ValueError with the exact message."""
+    ok = {"x": [1.0, 2.0]}
+    cases = [
+        ({"x": []}, ok, "training feature 'x' is empty"),
+        (ok, {"x": []}, "serving feature 'x' is empty"),
+        ({"x": [1.0, np.inf]}, ok, "training feature 'x' contains infinite values"),
+        (ok, {"x": [-np.inf, 1.0]}, "serving feature 'x' contains infinite values"),
+        ({"x": [np.nan, np.nan]}, ok, "training feature 'x' has no non-missing values"),
+        (ok, {"x": [np.nan]}, "serving feature 'x' has no non-missing values"),
+    ]
+    for train, serve, message in cases:
+        with pytest.raises(ValueError) as err:
+            skew.skew_report(train, serve)
+        assert str(err.value) == message
+
+
+def test_report_accepts_dataframe_like_tables():
+    """Tables with a ``columns`` attribute (pandas-like) are read column by column, names as strings."""
+    train = _Frame({"a": [1.0, 2.0, 3.0], "b": [0.0, 1.0, 2.0]})
+    serve = _Frame({"a": [1.0, 2.0, 3.0], "b": [10.0, 11.0, 12.0]})
+    report = skew.skew_report(train, serve)
+    assert [(r.feature, r.statistic) for r in report] == [("a", 0.0), ("b", 1.0)]
+    mixed = skew.skew_report(train, {"b": [10.0, 11.0, 12.0], "a": [1.0, 2.0, 3.0]})   # mapping serving
+    assert mixed == report
+    with pytest.raises(TypeError) as err:
+        skew.skew_report([1, 2, 3], serve)
+    assert str(err.value) == "features must be a mapping of name → values (or a DataFrame)"
+
+
+def test_validator_passes_alpha_through():
+    """D = 1 > 0.1 but p = 2/35 ≥ alpha 0.05: not skewed, so the gate returns the report carrying alpha."""
+    train, serve = {"x": [1.0, 2.0, 3.0]}, {"x": [4.0, 5.0, 6.0, 7.0]}
+    (r,) = skew.validate_no_skew(train, serve, threshold=0.1, alpha=0.05)
+    assert r.alpha == 0.05 and r.statistic == 1.0 and not r.skewed
+    (r,) = skew.validate_no_skew(train, serve, threshold=None, alpha=0.05)     # alpha alone is a criterion
+    assert r.threshold is None and r.alpha == 0.05
+
+
+def test_reason_boundaries_and_threshold_free_text():
+    """D equal to the threshold reads '≤'; p equal to or above alpha reads '≥'; no threshold, no comparison."""
+    at = FeatureSkew("f", 0.1, 0.05, 0.1, 0.05, 10, 10, 0, 0, 0, 0)
+    assert at.reason() == "KS statistic D = 0.100 ≤ threshold 0.100, p-value = 0.05 ≥ α = 0.05"
+    assert not at.skewed
+    above = FeatureSkew("f", 0.3, 0.2, 0.1, 0.05, 10, 10, 0, 0, 0, 0)
+    assert above.reason() == "KS statistic D = 0.300 > threshold 0.100, p-value = 0.2 ≥ α = 0.05"
+    no_threshold = FeatureSkew("f", 0.25, 0.01, None, 0.05, 10, 10, 0, 0, 0, 0)
+    assert no_threshold.reason() == "KS statistic D = 0.250, p-value = 0.01 < α = 0.05" and no_threshold.skewed
+    tiny = FeatureSkew("f", 0.25, 2.123e-7, 0.1, None, 10, 10, 0, 0, 0, 0)
+    assert tiny.reason() == "KS statistic D = 0.250 > threshold 0.100, p-value = 2.1×10⁻⁷"
+
+
+def test_skew_error_messages_exact():
+    """One skewed feature: no 'more' clause; three: the other two listed, comma-separated; empty: refused."""
+    f = FeatureSkew("f", 0.25, 0.0, 0.1, 0.05, 10, 10, 0, 0, 0, 0)
+    g = FeatureSkew("g", 0.2, 0.001, 0.1, None, 10, 10, 0, 0, 0, 0)
+    h = FeatureSkew("h", 0.15, 0.01, 0.1, None, 10, 10, 0, 0, 0, 0)
+    one = SkewError([f])
+    assert str(one) == ("Training–serving skew in feature 'f': "
+                        "KS statistic D = 0.250 > threshold 0.100, p-value < 10⁻³⁰⁰ < α = 0.05.")
+    assert (one.feature, one.statistic, one.pvalue, one.threshold, one.alpha) == ("f", 0.25, 0.0, 0.1, 0.05)
+    three = SkewError([f, g, h])
+    assert str(three) == ("Training–serving skew in feature 'f': "
+                          "KS statistic D = 0.250 > threshold 0.100, p-value < 10⁻³⁰⁰ < α = 0.05."
+                          " 2 more skewed feature(s): g, h.")
+    assert three.skewed == [f, g, h]
+    with pytest.raises(ValueError) as err:
+        SkewError([])
+    assert str(err.value) == "SkewError needs at least one skewed feature"
+
+
+def test_format_pvalue_boundaries_and_message():
+    """1 is a valid p-value; 1e-300 is still written out; 0.001 is the last plain decimal."""
+    assert skew.format_pvalue(1.0) == "1"
+    assert skew.format_pvalue(1e-300) == "1.0×10⁻³⁰⁰"
+    assert skew.format_pvalue(0.001) == "0.001"
+    assert skew.format_pvalue(0.00099) == "9.9×10⁻⁴"
+    for bad in (1.5, -0.1):
+        with pytest.raises(ValueError) as err:
+            skew.format_pvalue(bad)
+        assert str(err.value) == f"a p-value lies in [0, 1], got {bad!r}"
+
+
+def test_mixture_mean_boundaries_and_message():
+    """share 1 gives group b's mean, share 0 group a's; outside [0, 1] the message is exact."""
+    assert skew.mixture_mean(1, 45, 5) == 5 and skew.mixture_mean(0, 45, 5) == 45
+    assert skew.mixture_mean(0.25, 10, 2) == pytest.approx(8.0)      # 0.25·2 + 0.75·10
+    with pytest.raises(ValueError) as err:
+        skew.mixture_mean(1.2, 1, 2)
+    assert str(err.value) == "share must be in [0, 1], got 1.2"
+
+
+def test_mixture_share_tolerance_edges_and_messages():
+    """Shares within 1e-12 outside [0, 1] are clamped to exactly 0 or 1; anything further is impossible.
+    With means 0 and 1 the share equals the target mean exactly: s = (0 − m) / (0 − 1) = m."""
+    assert skew.mixture_share(-1e-12, 0, 1) == 0.0
+    assert skew.mixture_share(1 + 1e-12, 0, 1) == 1.0
+    assert skew.mixture_share(0.3, 0, 1) == pytest.approx(0.3)
+    for target, a, b, text in [(65, 45, 5, "45 and 5 has a mean between 5 and 45; 65"),     # s = −0.5
+                               (1.5, 0, 1, "0 and 1 has a mean between 0 and 1; 1.5"),      # s = 1.5
+                               (-2e-12, 0, 1, "0 and 1 has a mean between 0 and 1; -2e-12")]:
+        with pytest.raises(ValueError) as err:
+            skew.mixture_share(target, a, b)
+        assert str(err.value) == f"a mixture of groups with means {text} is impossible"
+    with pytest.raises(ValueError) as err:
+        skew.mixture_share(10, 7, 7)
+    assert str(err.value) == "the two groups have the same mean, so no share changes the mixture's mean"
+
+
+def test_lognormal_mu_domain_and_message():
+    """A mean in (0, 1) is fine (negative μ); a non-positive mean or negative σ raises with the exact message."""
+    assert skew.lognormal_mu(0.5, 0) == pytest.approx(math.log(0.5))
+    assert skew.lognormal_mu(0.5, 2.0) == pytest.approx(math.log(0.5) - 2.0)
+    for mean, sigma in [(0, 0.5), (-1, 0.5), (10, -0.1)]:
+        with pytest.raises(ValueError) as err:
+            skew.lognormal_mu(mean, sigma)
+        assert str(err.value) == "a lognormal needs a positive mean and a non-negative σ"
+
+
+def test_logistic_share_boundaries_messages_and_types():
+    """Shares 0 and 1 are valid at both ends; width must be > 0 (0.5 is fine); scalar t gives a float;
+    integer-typed times (uint8 day numbers) are converted to float, so t − midpoint cannot wrap around."""
+    assert skew.logistic_share(0, 0, 1, 0, 1) == 0.5
+    assert skew.logistic_share(0, 1, 0, 0, 1) == 0.5
+    assert skew.logistic_share(1, 0.2, 0.6, 1, 0.5) == pytest.approx(0.4)
+    s = skew.logistic_share(90, 0.1, 0.8, 90, 15)
+    assert type(s) is float and s == pytest.approx(0.45)
+    days = np.array([0, 90, 180], dtype=np.uint8)
+    expected = [0.1 + 0.7 / (1 + math.exp(6)), 0.45, 0.1 + 0.7 / (1 + math.exp(-6))]
+    assert skew.logistic_share(days, 0.1, 0.8, 90, 15) == pytest.approx(expected)
+    for start, end in [(1.5, 0.5), (0.5, 1.5), (-0.1, 0.5), (0.5, -0.1)]:
+        with pytest.raises(ValueError) as err:
+            skew.logistic_share(0, start, end, 0, 1)
+        assert str(err.value) == "start and end shares must lie in [0, 1]"
+    for width in (0, -1):
+        with pytest.raises(ValueError) as err:
+            skew.logistic_share(0, 0.1, 0.8, 0, width)
+        assert str(err.value) == "width must be positive"
