@@ -153,12 +153,23 @@ def fix_accessibility(html: str) -> str:
     return _TASK_BOX.sub(_task_label, html)
 
 
+# pydata-sphinx-theme loads Font Awesome twice: as a webfont through its CSS (every free icon; a woff2 file
+# is fetched only for a style a page shows) and as a 1.5 MB script that redraws icons as SVG "so that users
+# can add custom icons". The book adds none, so the script goes and icons draw from the webfont
+# (tests/test_browser_site.py checks that every visible icon draws a glyph and nothing 404s).
+_ICON_SCRIPT = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
+
+
+def drop_icon_script(html: str) -> str:
+    return _ICON_SCRIPT.sub("", html)
+
+
 def fix_pages(app: Sphinx, exception) -> None:
     if exception is not None or app.builder is None or app.builder.format != "html":
         return
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        fixed = fix_accessibility(text)
+        fixed = drop_icon_script(fix_accessibility(text))
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 

@@ -188,3 +188,30 @@ def test_glossary_page(visit):
     assert g.page.locator("dl.glossary dt").count() >= 10
     screenshot(g.page, "site/glossary.png")
     assert not g.recorder.problems(), g.recorder.problems()
+
+
+ICONS = """() => [...document.querySelectorAll('i[class*="fa-"]')].filter(i => i.offsetParent !== null).map(i => {
+  const before = getComputedStyle(i, '::before');
+  return {cls: i.className, content: before.content, font: before.fontFamily, width: i.getBoundingClientRect().width};
+})"""
+ICON_FONTS = """async () => { await document.fonts.ready;
+  return [...document.fonts].filter(f => /Font Awesome/.test(f.family))
+    .map(f => `${f.family} ${f.weight} ${f.status}`); }"""
+
+
+@pytest.mark.parametrize("path", ["book/retraining_economics.html", "index.html"])
+def test_icons_draw_from_the_webfont_without_the_svg_script(visit, path):
+    """The theme's 1.5 MB Font Awesome SVG script is not loaded (page weight); every icon a reader sees still
+    draws a glyph from a webfont that loaded, on a page with widgets (whose manager brings Font Awesome 5
+    rules of its own) and one without; no font request fails."""
+    v = visit(path)
+    page = v.page
+    assert page.locator("script[src*='fontawesome.js']").count() == 0, "the Font Awesome SVG script is loaded"
+    icons = page.evaluate(ICONS)
+    assert len(icons) >= 3, f"only {len(icons)} visible icons: {icons}"
+    blank = [i for i in icons if i["content"] in ("none", "normal", "") or "Font Awesome" not in i["font"]
+             or i["width"] < 4]
+    assert not blank, blank
+    fonts = page.evaluate(ICON_FONTS)
+    assert any(f.endswith(" loaded") for f in fonts) and not any(f.endswith(" error") for f in fonts), fonts
+    assert not v.recorder.problems(), v.recorder.problems()

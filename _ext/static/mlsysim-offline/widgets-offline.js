@@ -2,9 +2,9 @@
  * `nb_ipywidgets_js` in _config.yml). Two adjustments make the vendored manager work offline:
  *
  * 1. RequireJS configuration. The manager (embed-amd.js) finds its icon fonts relative to the URL
- *    of its AMD module "@jupyter-widgets/html-manager/dist/…". Without a path, RequireJS resolves
- *    that id against the page's folder (book/@jupyter-widgets/…, a 404). Map it to this site's
- *    _static/widgets/, found from this script's own URL so it works at any page depth and under any
+ *    of its AMD modules "@jupyter-widgets/html-manager" and "@jupyter-widgets/html-manager/dist/…".
+ *    Without a path, RequireJS resolves those ids against the page's folder (book/@jupyter-widgets/…,
+ *    a 404). Map them to this site's _static/widgets/, found from this script's own URL so it works at any page depth and under any
  *    base path (e.g. a GitHub Pages project site).
  *
  * 2. MathJax 2 API. The ipywidgets 8 HTMLMath view typesets with `MathJax.Hub.Queue(["Typeset",
@@ -17,7 +17,13 @@
   "use strict";
   var here = document.currentScript && document.currentScript.src;
   if (here) {
-    var paths = { "@jupyter-widgets/html-manager/dist": new URL("../widgets", here).href };
+    var widgets = new URL("../widgets", here).href;
+    var paths = {
+      "@jupyter-widgets/html-manager/dist": widgets,
+      // the module embed-amd.js defines under this id carries the controls' CSS, whose Font Awesome 5
+      // @font-face rules resolve against the folder of the id's URL
+      "@jupyter-widgets/html-manager": widgets + "/html-manager",
+    };
     if (typeof window.require === "function" && typeof window.require.config === "function") {
       window.require.config({ paths: paths });     // RequireJS is already on the page
     } else {
