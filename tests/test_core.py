@@ -389,3 +389,76 @@ def test_scaled_and_copy():
 
 def test_fmt_usd_below_one_dollar_is_not_negative():
     assert fmt_usd(0.6) == "$1" and fmt_usd(0.4) == "$0"
+
+
+# -- the contract's remaining edges (mutants that survived the calc run) ------------------------------
+def test_scaled_refusal_lists_every_parameter():
+    with pytest.raises(ParamError) as err:
+        Budget().scaled(zz=2)
+    assert str(err.value) == ("Budget has no parameter 'zz'; its parameters are: "
+                              "slo_ms, inference_ms, network_ms, replicas.")
+
+
+def test_unknown_inputs_are_named_together_and_a_class_without_inputs_says_none():
+    class NoInputs(Calculation):
+        def execute(self):
+            self.x = 1
+
+    with pytest.raises(ParamError) as err:
+        NoInputs(a=1, b=2)
+    assert str(err.value) == "NoInputs has no parameter 'a', 'b'; its parameters are: (none)."
+
+
+def test_repr_shows_the_inputs():
+    assert repr(Budget(replicas=4)) == "Budget(slo_ms=100.0, inference_ms=60.0, network_ms=20.0, replicas=4)"
+
+
+def test_describe_names_label_and_unit():
+    assert Budget.params()["slo_ms"].describe() == "SLO [ms]"
+    assert Budget.params()["replicas"].describe() == "Replicas"
+
+
+def test_an_own_param_is_kept_not_copied():
+    rate = Param(0.5, lo=0, hi=1)
+
+    class Own(Calculation):
+        r = rate
+
+        def execute(self):
+            self.y = self.r
+
+    assert Own.__dict__["r"] is rate and (rate.owner, rate.name) == ("Own", "r")
+
+
+def test_param_defaults_and_bounds_checks():
+    p = Param(1)
+    assert (p.unit, p.doc, p.label, p.name, p.owner, p.choices, p.step) == ("", "", None, None, None, None, None)
+    assert Param(1, lo=1, hi=1).validate(1) == 1                 # equal bounds: one allowed value
+    assert Param(1, lo=0.5, hi=2, log=True).lo == 0.5             # a log range may start below 1
+    for kwargs in ({"log": True}, {"log": True, "lo": 0}, {"log": True, "lo": -1}):
+        with pytest.raises(ValueError) as err:
+            Param(1, **kwargs)
+        assert str(err.value) == "a log-scaled Param needs a positive lower bound lo"
+    with pytest.raises(ValueError) as err:
+        Param(1, lo=2, hi=1)
+    assert str(err.value) == "Param bounds are reversed: lo=2 > hi=1"
+
+
+def test_copy_keeps_every_presentation_field():
+    p = Param(5, unit="ms", lo=1, hi=100, log=True, integer=True, label="Latency", doc="per request", step=1)
+    c = p.copy()
+    assert (c.default, c.unit, c.lo, c.hi, c.log, c.integer, c.label, c.doc, c.step, c.choices) == \
+        (5, "ms", 1, 100, True, True, "Latency", "per request", 1, None)
+    assert Param("a", choices=("a", "b")).copy().choices == ("a", "b")
+
+
+def test_validate_converts_other_numbers_and_refuses_other_objects():
+    from decimal import Decimal
+
+    p = Param(1.0, lo=0, hi=1e6)
+    p.name = "x"
+    assert p.validate("1_000") == 1000.0 and p.validate("12,500") == 12500.0
+    assert p.validate(Decimal("2.5")) == 2.5 and isinstance(p.validate(Decimal("2.5")), float)
+    with pytest.raises(ParamError) as err:
+        p.validate([1])
+    assert str(err.value) == "x = [1] is not a number; it must be a number between 0 and 1,000,000."
