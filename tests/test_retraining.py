@@ -236,3 +236,21 @@ def test_optimal_cost_rate_at_the_optimum_and_without_one():
     b = (1e6, 1_000, 0.01, 0.9, 0.5)
     assert not math.isfinite(r.exact_optimal_interval(*b))
     assert r.optimal_cost_rate(*b) == pytest.approx(9.0, rel=1e-12)
+
+
+# -- edges the mutation run found unpinned ------------------------------------------------------------
+def test_value_rate_accepts_zero_and_fractions_and_refuses_negatives():
+    assert r.value_rate(0, 0.5) == 0 and r.value_rate(1_000, 0) == 0
+    assert r.value_rate(0.5, 3.0) == 1.5                           # under one query a day is allowed
+    for q, v in ((-1, 0.5), (1_000, -0.1)):
+        with pytest.raises(ValueError) as err:
+            r.value_rate(q, v)
+        assert str(err.value) == "query volume and value per query cannot be negative"
+
+
+def test_scalar_inputs_give_plain_floats():
+    """A scalar in gives a Python float out (what fmt and the prose expect), not a 0-d array or numpy scalar."""
+    assert type(r.accuracy(10, 0.95, 0.02)) is float
+    assert type(r.staleness_cost(30.0, 1e6, 0.5, 0.95, 0.02)) is float
+    assert type(r.cost_rate(30.0, 5_000, 1e6, 0.5, 0.95, 0.02)) is float
+    assert r.accuracy(10, 0.95, 0.02) == pytest.approx(0.95 * math.exp(-0.2), rel=1e-15)
