@@ -87,3 +87,29 @@ def test_silent_failure_scenario_and_explorer():
     ex.set(days_auto="1")
     ex.set(incidents_per_year="4")
     assert ex.message.value == "" and "$739,726" in ex.text.value
+
+
+# -- edges the mutation run found unpinned ------------------------------------------------------------
+def test_days_per_year_reaches_every_loss_and_saving():
+    """A 360-day year (another convention) must change every result by 365/360, not only incident_loss."""
+    loss365 = pipelines.incident_loss(1e6, 0.1, 36)
+    assert pipelines.incident_loss(1e6, 0.1, 36, days_per_year=360) == pytest.approx(loss365 * 365 / 360)
+    s365 = pipelines.saving_per_incident(1e6, 0.1, 36, 6)
+    assert pipelines.saving_per_incident(1e6, 0.1, 36, 6, days_per_year=360) == pytest.approx(s365 * 365 / 360)
+    a365 = pipelines.annual_saving(1e6, 0.1, 36, 6, 4)
+    assert pipelines.annual_saving(1e6, 0.1, 36, 6, 4, days_per_year=360) == pytest.approx(a365 * 365 / 360)
+
+
+def test_incident_loss_refuses_negative_revenue_by_name_and_returns_a_float():
+    with pytest.raises(ValueError) as err:
+        pipelines.incident_loss(-1.0, 0.1, 10)
+    assert str(err.value) == "annual_revenue must be a finite number ≥ 0 (got -1.0)"
+    assert type(pipelines.incident_loss(1e6, 0.1, 10)) is float
+    assert isinstance(pipelines.incident_loss(1e6, 0.1, [10, 20]), np.ndarray)
+
+
+def test_run_in_order_returns_only_the_cells_names():
+    ns, err = pipelines.run_in_order(["x = 1", "y = x + 1"], [1, 2])
+    assert err is None and ns == {"x": 1, "y": 2}
+    ns, err = pipelines.run_in_order(["x = 1", "y = z"], [1, 2])
+    assert err == "cell 2: NameError: name 'z' is not defined" and ns == {"x": 1}

@@ -118,3 +118,16 @@ def test_rubric_explorer(ns):
     for name, p in ns["MLTestScore"].params().items():
         ex.sliders[name].value = p.default
     assert ex.message.value == ""
+
+
+def test_score_sheet_refusals_name_what_is_missing_and_what_is_unknown():
+    full = {k: 1 for k in T.TESTS}
+    missing = dict(full)
+    del missing["d_schema"]
+    with pytest.raises(ValueError) as err:
+        T.total_score(missing)
+    n = len(T.TESTS)
+    assert str(err.value) == f"scores must cover exactly the {n} tests (missing: ['d_schema']; unknown: none)"
+    with pytest.raises(ValueError) as err:
+        T.total_score({**full, "z_extra": 1})
+    assert str(err.value) == f"scores must cover exactly the {n} tests (missing: none; unknown: ['z_extra'])"
