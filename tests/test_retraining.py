@@ -254,3 +254,36 @@ def test_scalar_inputs_give_plain_floats():
     assert type(r.staleness_cost(30.0, 1e6, 0.5, 0.95, 0.02)) is float
     assert type(r.cost_rate(30.0, 5_000, 1e6, 0.5, 0.95, 0.02)) is float
     assert r.accuracy(10, 0.95, 0.02) == pytest.approx(0.95 * math.exp(-0.2), rel=1e-15)
+
+
+def _marginal_exact(u: float) -> float:
+    getcontext().prec = 60
+    d = Decimal(repr(u))
+    return float(1 - (-d).exp() * (1 + d))
+
+
+@pytest.mark.parametrize("u", [1e-9, 1e-6, 1e-4, 0.005, 0.00999, 0.01, 0.0101, 0.2, 1.0, 7.5, 60.0])
+def test_marginal_shape_has_no_cancellation(u):
+    """1 − e^{−u}(1+u) to 1e-12 relative at every scale (the direct form loses all digits below u ≈ 1e-8)."""
+    assert r.marginal_shape(u) == pytest.approx(_marginal_exact(u), rel=1e-12)
+
+
+def test_exact_optimum_far_below_the_bracket_floor():
+    """An optimum of ~1.4e-13 days (C tiny against the value at stake): the bracket starts at its 1e-12 floor,
+    above the root, so the lower end must be walked down; the answer agrees with the square-root law, which
+    is exact in this limit (z = 1e-26). Before the series, cancellation put it 1.3e-4 off."""
+    args = (1e-20, 1e6, 1.0, 1.0, 1.0)
+    assert r.exact_optimal_interval(*args) == pytest.approx(r.sqrt_law_interval(*args), rel=1e-9, abs=0)
+
+
+def test_sqrt_law_relative_error_at_small_z():
+    """Against u solved in 60-digit arithmetic (bisection): the relative error is about −sqrt(2z)/3 ≈ −1.5e-5 at
+    z = 1e-9, which the cancelling form got wrong from the 8th digit."""
+    getcontext().prec = 60
+    z = Decimal("1e-9")
+    lo, hi = Decimal(0), Decimal(1)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if 1 - (-mid).exp() * (1 + mid) < z else (lo, mid)
+    expected = float((2 * z).sqrt() / lo - 1)
+    assert r.sqrt_law_relative_error(1e-9) == pytest.approx(expected, rel=1e-9, abs=0)
