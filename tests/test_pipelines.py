@@ -113,3 +113,9 @@ def test_run_in_order_returns_only_the_cells_names():
     assert err is None and ns == {"x": 1, "y": 2}
     ns, err = pipelines.run_in_order(["x = 1", "y = z"], [1, 2])
     assert err == "cell 2: NameError: name 'z' is not defined" and ns == {"x": 1}
+
+
+def test_run_in_order_reports_a_first_cell_that_does_not_compile():
+    """A syntax error in the first cell happens before exec ever ran: the namespace is still empty."""
+    ns, err = pipelines.run_in_order(["x = (", "y = 1"], [1, 2])
+    assert ns == {} and err == "cell 1: SyntaxError: '(' was never closed (<cell 1>, line 1)"
