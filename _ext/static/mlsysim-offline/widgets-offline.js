@@ -4,8 +4,8 @@
  * 1. RequireJS configuration. The manager (embed-amd.js) finds its icon fonts relative to the URL
  *    of its AMD modules "@jupyter-widgets/html-manager" and "@jupyter-widgets/html-manager/dist/…".
  *    Without a path, RequireJS resolves those ids against the page's folder (book/@jupyter-widgets/…,
- *    a 404). Map them to this site's _static/widgets/, found from this script's own URL so it works at any page depth and under any
- *    base path (e.g. a GitHub Pages project site).
+ *    a 404). Map them to this site's _static/widgets/, found from this script's own URL so it works
+ *    at any page depth and under any base path (e.g. a GitHub Pages project site).
  *
  * 2. MathJax 2 API. The ipywidgets 8 HTMLMath view typesets with `MathJax.Hub.Queue(["Typeset",
  *    MathJax.Hub, element])`; this site serves MathJax 3, which has no `Hub`, so every explorer on a
