@@ -270,7 +270,8 @@ def optimal_threshold(fp_cost: float, fn_cost: float, fp_centre: float = 0.3, fn
     """Threshold in [lo, hi] that minimises :func:`expected_cost`, and the cost there.
 
     A fine grid finds the basin of the global minimum; Brent's bounded method
-    (``scipy.optimize.minimize_scalar``) refines it to ~1e-9.
+    (``scipy.optimize.minimize_scalar``) refines it to about 1e-8 (scipy's relative x tolerance, not the
+    requested ``xatol``, sets that limit).
     """
     from scipy.optimize import minimize_scalar
 
