@@ -150,6 +150,33 @@ def test_static_controls_are_inactive_or_change_the_output(browser, static_site,
         context.close()
 
 
+LIVE_EX = ".mlsysim-live-output .mlsysim-explorer"
+
+
+def first_live_explorer_with_plot(page):
+    """(holder, explorer) of the first live explorer with a plot (every page tested has one), scrolled to."""
+    holders = page.locator(".mlsysim-live-on")
+    with_plot = [i for i in range(holders.count()) if holders.nth(i).locator(f"{LIVE_EX} .mlsysim-plot img").count()]
+    assert with_plot, "no live explorer with a plot"
+    holder = holders.nth(with_plot[0])
+    holder.scroll_into_view_if_needed()
+    return holder, holder.locator(LIVE_EX).first
+
+
+def slider_moves_numbers_and_plot(page, ex):
+    """15 right-arrow presses on the explorer's first slider change both its numbers and its plot;
+    returns what it showed before and after."""
+    start = shown(ex)
+    assert start["text"].strip()
+    ex.locator(".noUi-handle").first.focus()
+    for _ in range(15):
+        page.keyboard.press("ArrowRight")
+    wait_until_shows(page, ex, differs_from=start)
+    moved = settled(page, ex)
+    assert moved["text"] != start["text"] and moved["plot"] != start["plot"]
+    return start, moved
+
+
 @pytest.mark.parametrize("name", LIVE_PAGES)
 def test_go_live_moves_numbers_and_plot_and_explains_bad_input(browser, live_site, name):
     context, page, external, errors = open_page(
@@ -162,27 +189,12 @@ def test_go_live_moves_numbers_and_plot_and_explains_bad_input(browser, live_sit
         assert state["state"] == "live", f"{name}: {state['error']}"
         assert state["source"]["kind"] == "local"
         assert page.locator(".mlsysim-live-static").count() == 0, "a widget output stayed static"
-        # The first live explorer with a plot (every page tested has one), else the first explorer.
-        holders = page.locator(".mlsysim-live-on")
-        live_ex = ".mlsysim-live-output .mlsysim-explorer"
-        with_plot = [i for i in range(holders.count()) if holders.nth(i).locator(f"{live_ex} .mlsysim-plot img").count()]
-        assert with_plot, f"{name}: no live explorer with a plot"
-        holder = holders.nth(with_plot[0])
-        ex = holder.locator(live_ex).first
+        holder, ex = first_live_explorer_with_plot(page)
         assert holder.locator(".mlsysim-live-replaced").first.is_hidden()
-        holder.scroll_into_view_if_needed()
-        start = shown(ex)
-        assert start["text"].strip()
         box = ex.locator("input[type=text]").first
         start_value = box.input_value()
         # 1. a slider, moved with the keyboard as a reader can (continuous_update=False: on release)
-        handle = ex.locator(".noUi-handle").first
-        handle.focus()
-        for _ in range(15):
-            page.keyboard.press("ArrowRight")
-        wait_until_shows(page, ex, differs_from=start)
-        moved = settled(page, ex)
-        assert moved["text"] != start["text"] and moved["plot"] != start["plot"]
+        start, moved = slider_moves_numbers_and_plot(page, ex)
         # 2. a typed value: the slider's box follows the slider; typing its first value back (a valid input
         #    by construction) must bring back the first numbers and plot
         assert box.input_value() != start_value

@@ -22,11 +22,11 @@ import pytest
 
 from browser_util import ARTIFACTS, HTML, ROOT, free_port, screenshot
 from live_standins import LocalHub, StandInBinder, configured_site
-from test_browser_live import LIVE_TIMEOUT_MS, open_page, settled, shown, wait_until_shows
+from test_browser_live import (LIVE_TIMEOUT_MS, first_live_explorer_with_plot, open_page,
+                               slider_moves_numbers_and_plot)
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 PAGE = "retraining_economics"
-LIVE_EX = ".mlsysim-live-output .mlsysim-explorer"
 WAIT_STATE = "(states) => window.mlsysimLive && states.includes(window.mlsysimLive.state)"
 
 
@@ -34,24 +34,9 @@ def binder_config(url: str) -> dict:
     return {"repo": "mlsysbook/ml-operations-executable", "ref": "main", "binderUrl": url, "repoProvider": "github"}
 
 
-def slider_moves_numbers_and_plot(page, name: str) -> None:
-    """The first live explorer with a plot: 15 right-arrow presses on its first slider change both."""
-    holders = page.locator(".mlsysim-live-on")
-    with_plot = [i for i in range(holders.count())
-                 if holders.nth(i).locator(f"{LIVE_EX} .mlsysim-plot img").count()]
-    assert with_plot, "no live explorer with a plot"
-    holder = holders.nth(with_plot[0])
-    ex = holder.locator(LIVE_EX).first
-    holder.scroll_into_view_if_needed()
-    start = shown(ex)
-    assert start["text"].strip()
-    handle = ex.locator(".noUi-handle").first
-    handle.focus()
-    for _ in range(15):
-        page.keyboard.press("ArrowRight")
-    wait_until_shows(page, ex, differs_from=start)
-    moved = settled(page, ex)
-    assert moved["text"] != start["text"] and moved["plot"] != start["plot"]
+def live_slider_moves_numbers_and_plot(page, name: str) -> None:
+    holder, ex = first_live_explorer_with_plot(page)
+    slider_moves_numbers_and_plot(page, ex)
     screenshot(holder, f"site/live-{name}.png")
 
 
@@ -95,7 +80,7 @@ def test_go_live_through_the_course_jupyterhub(browser, hub_site):
         assert hub.server_ready(), "the page started the reader's server on the hub"
         assert page.evaluate("() => sessionStorage.length") == 0, "token kept although the box was not ticked"
         assert page.locator(".mlsysim-live-static").count() == 0, "a widget output stayed static"
-        slider_moves_numbers_and_plot(page, f"hub-{PAGE}")
+        live_slider_moves_numbers_and_plot(page, f"hub-{PAGE}")
         assert not external and not errors, external + errors
     finally:
         context.close()
@@ -187,7 +172,7 @@ def test_go_live_through_binder(browser):
             assert state["source"]["kind"] == "binder"
             assert binder.requests == ["/build/gh/mlsysbook/ml-operations-executable/main"], binder.requests
             assert len(binder.server.api("/api/kernels")) == 1, "the kernel runs on the server Binder launched"
-            slider_moves_numbers_and_plot(page, f"binder-{PAGE}")
+            live_slider_moves_numbers_and_plot(page, f"binder-{PAGE}")
             assert not external and not errors, external + errors
         finally:
             context.close()

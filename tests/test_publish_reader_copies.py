@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-SITE = Path(os.environ.get("SITE_HTML", ROOT / "_build" / "html"))
+from browser_util import HTML as SITE, ROOT   # the built site under test (SITE_HTML)
+
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 STEP = "Publish the reader copies"
 PUSH_URL = re.compile(r'"https://x-access-token:\$\{\{ github\.token \}\}@github\.com/\$\{\{ github\.repository \}\}"')
