@@ -191,10 +191,13 @@ def test_hard_guard_raises():
 
 
 def test_param_declaration_errors():
-    with pytest.raises(ValueError, match="positive lower bound"):
-        Param(1.0, lo=0, hi=2, log=True)
-    with pytest.raises(ValueError, match="reversed"):
+    for kwargs in ({"log": True}, {"log": True, "lo": 0, "hi": 2}, {"log": True, "lo": -1}):
+        with pytest.raises(ValueError) as err:
+            Param(1.0, **kwargs)
+        assert str(err.value) == "a log-scaled Param needs a positive lower bound lo"
+    with pytest.raises(ValueError) as err:
         Param(1.0, lo=3, hi=2)
+    assert str(err.value) == "Param bounds are reversed: lo=3 > hi=2"
 
 
 def test_md_table_escapes_money_but_not_math(monkeypatch):
@@ -381,8 +384,10 @@ def test_expect_returns_the_condition_and_outputs_name_every_missing_one():
 def test_scaled_and_copy():
     b = Budget().scaled(network_ms=2, replicas=2)
     assert b.network_ms == 40.0 and b.replicas == 6 and b.total_str == "100"
-    with pytest.raises(ParamError, match=r"^Budget has no parameter 'nope', 'zz'; its parameters are: "):
+    with pytest.raises(ParamError) as err:
         Budget().scaled(zz=2, nope=3)
+    assert str(err.value) == ("Budget has no parameter 'nope', 'zz'; its parameters are: "
+                              "slo_ms, inference_ms, network_ms, replicas.")
     p = Budget.params()["replicas"].copy()
     assert (p.default, p.lo, p.hi, p.integer, p.label, p.name) == (3, 1, 64, True, "Replicas", None)
 
@@ -392,13 +397,6 @@ def test_fmt_usd_below_one_dollar_is_not_negative():
 
 
 # -- the contract's remaining edges (mutants that survived the calc run) ------------------------------
-def test_scaled_refusal_lists_every_parameter():
-    with pytest.raises(ParamError) as err:
-        Budget().scaled(zz=2)
-    assert str(err.value) == ("Budget has no parameter 'zz'; its parameters are: "
-                              "slo_ms, inference_ms, network_ms, replicas.")
-
-
 def test_unknown_inputs_are_named_together_and_a_class_without_inputs_says_none():
     class NoInputs(Calculation):
         def execute(self):
@@ -430,18 +428,11 @@ def test_an_own_param_is_kept_not_copied():
     assert Own.__dict__["r"] is rate and (rate.owner, rate.name) == ("Own", "r")
 
 
-def test_param_defaults_and_bounds_checks():
+def test_param_defaults_and_edge_bounds():
     p = Param(1)
     assert (p.unit, p.doc, p.label, p.name, p.owner, p.choices, p.step) == ("", "", None, None, None, None, None)
     assert Param(1, lo=1, hi=1).validate(1) == 1                 # equal bounds: one allowed value
     assert Param(1, lo=0.5, hi=2, log=True).lo == 0.5             # a log range may start below 1
-    for kwargs in ({"log": True}, {"log": True, "lo": 0}, {"log": True, "lo": -1}):
-        with pytest.raises(ValueError) as err:
-            Param(1, **kwargs)
-        assert str(err.value) == "a log-scaled Param needs a positive lower bound lo"
-    with pytest.raises(ValueError) as err:
-        Param(1, lo=2, hi=1)
-    assert str(err.value) == "Param bounds are reversed: lo=2 > hi=1"
 
 
 def test_copy_keeps_every_presentation_field():
