@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from live import free_port  # noqa: E402  (one definition, tools/live.py)
+
 ARTIFACTS = ROOT / "test-artifacts"
 # The built site under test: the repo's _build/html, or another build (SITE_HTML=/tmp/site/_build/html).
 HTML = Path(os.environ.get("SITE_HTML", ROOT / "_build" / "html"))
@@ -45,12 +47,6 @@ def chromium_path() -> str:
 
 def launch(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Recorder:
